@@ -1,0 +1,25 @@
+# The scratchkit frontend image. `npm run frontend:image` builds it as scratchkit/frontend:dev.
+# Both stages take their Node image as a build arg: the defaults are official images; offline
+# machines pass the local images that deploy/engine.sh assembles.
+ARG BUILD_IMAGE=node:24-bookworm-slim
+ARG RUNTIME_IMAGE=node:24-bookworm-slim
+
+FROM ${BUILD_IMAGE} AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+# Needs the npm registry: build with --network=host where the default bridge has no NAT.
+RUN npm ci --no-audit --no-fund --loglevel=error
+COPY tsconfig.json ./
+COPY proto ./proto
+COPY scripts ./scripts
+COPY src ./src
+RUN node scripts/gen-proto.mjs && node scripts/bundle.mjs
+
+FROM ${RUNTIME_IMAGE}
+COPY --from=build /app/dist/frontend.cjs /app/frontend.cjs
+# Tells BuildKit which gateway features this frontend understands (see the buildkit notes).
+LABEL moby.buildkit.frontend.caps="moby.buildkit.frontend.inputs"
+LABEL org.opencontainers.image.title="scratchkit frontend" \
+      org.opencontainers.image.description="BuildKit frontend: a YAML manifest becomes a verified FROM scratch image"
+ENV NODE_ENV=production
+ENTRYPOINT ["node", "/app/frontend.cjs"]

@@ -1,0 +1,7 @@
+// Bounded ELF reader and linkage classifier. File access lives in ./file-source.js (node:fs).
+
+export { inspectElf } from "./inspect.js";
+export { normalizeArchitecture, ociArchitecture } from "./machines.js";
+export { canShipInScratch } from "./ship.js";
+export { bufferSource } from "./sources.js";
+export type { ByteSource, InspectOptions, Platform, Report, Verdict } from "./types.js";

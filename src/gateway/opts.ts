@@ -1,0 +1,329 @@
+// The frontend's inputs from its environment. BuildKit passes every frontend
+// opt as BUILDKIT_FRONTEND_OPT_<i>=<key>=<value> (i in no particular order);
+// there is no other channel for opts. Pure functions over an env object.
+
+export type Env = Readonly<Record<string, string | undefined>>;
+/**
+ * Frontend opts as a null-prototype object whose keys were inserted in sorted order, so
+ * nothing depends on env iteration order. Empty values are kept (`"no-cache" in opts`).
+ */
+export type Opts = Readonly<Record<string, string>>;
+
+export interface Platform {
+  os: string;
+  architecture: string;
+  variant?: string;
+}
+
+export interface WorkerInfo {
+  id: string;
+  labels: Record<string, string>;
+  platforms: Platform[];
+}
+
+export interface FrontendEnv {
+  opts: Opts;
+  /** Session for locals, secrets and ssh; "" when absent. */
+  sessionId: string;
+  /** Workers as BuildKit describes them; the first worker's first platform is the build platform. */
+  workers: WorkerInfo[];
+  /** Product name used in messages, e.g. "buildkitd" or "Docker Engine"; "" when absent. */
+  exportedProduct: string;
+}
+
+/** Invalid frontend input (bad opt value or environment); meant to be returned as gRPC InvalidArgument. */
+export class OptsError extends Error {
+  override readonly name = "OptsError";
+}
+
+const OPT_PREFIX = "BUILDKIT_FRONTEND_OPT_";
+
+export function parseOpts(env: Env): Opts {
+  const entries: { index: number; name: string; key: string; value: string }[] = [];
+  for (const [name, raw] of Object.entries(env)) {
+    if (!name.startsWith(OPT_PREFIX) || raw === undefined) continue;
+    const eq = raw.indexOf("=");
+    // Like BuildKit's own client: no '=' means the whole text is the key with an empty value.
+    const key = eq < 0 ? raw : raw.slice(0, eq);
+    const value = eq < 0 ? "" : raw.slice(eq + 1);
+    const n = Number(name.slice(OPT_PREFIX.length));
+    entries.push({ index: Number.isInteger(n) ? n : Number.MAX_SAFE_INTEGER, name, key, value });
+  }
+  // Duplicate keys should not happen; if they do, the highest index wins, independent of env order.
+  entries.sort((a, b) => a.index - b.index || cmp(a.name, b.name));
+  const byKey = new Map<string, string>();
+  for (const e of entries) byKey.set(e.key, e.value);
+  // Null prototype: an opt named "__proto__" or "constructor" is just data.
+  const out: Record<string, string> = Object.create(null);
+  for (const [k, v] of [...byKey].sort(([a], [b]) => cmp(a, b))) out[k] = v;
+  return out;
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Parses BUILDKIT_WORKERS. Missing or empty → []; malformed → OptsError. */
+export function parseWorkers(raw: string | undefined): WorkerInfo[] {
+  if (raw === undefined || raw.trim() === "" || raw.trim() === "null") return [];
+  let data: unknown;
+  try {
+    data = JSON.parse(raw);
+  } catch (err) {
+    throw new OptsError(`BUILDKIT_WORKERS is not valid JSON: ${(err as Error).message}`);
+  }
+  if (!Array.isArray(data)) throw new OptsError("BUILDKIT_WORKERS must be a JSON array of worker records");
+  return data.map((w, i) => {
+    if (!isObject(w)) throw new OptsError(`BUILDKIT_WORKERS[${i}] is not an object`);
+    const labels: Record<string, string> = {};
+    if (isObject(w.Labels)) {
+      for (const [k, v] of Object.entries(w.Labels)) if (typeof v === "string") labels[k] = v;
+    }
+    const plats = w.Platforms ?? [];
+    if (!Array.isArray(plats)) throw new OptsError(`BUILDKIT_WORKERS[${i}].Platforms is not an array`);
+    return {
+      id: typeof w.ID === "string" ? w.ID : "",
+      labels,
+      platforms: plats.map((p, j) => {
+        if (!isObject(p) || typeof p.os !== "string" || typeof p.architecture !== "string") {
+          throw new OptsError(`BUILDKIT_WORKERS[${i}].Platforms[${j}] needs string "os" and "architecture"`);
+        }
+        const out: Platform = { os: p.os, architecture: p.architecture };
+        if (typeof p.variant === "string" && p.variant !== "") out.variant = p.variant;
+        return out;
+      }),
+    };
+  });
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+export function parseFrontendEnv(env: Env): FrontendEnv {
+  return {
+    opts: parseOpts(env),
+    sessionId: env.BUILDKIT_SESSION_ID ?? "",
+    workers: parseWorkers(env.BUILDKIT_WORKERS),
+    exportedProduct: env.BUILDKIT_EXPORTEDPRODUCT ?? "",
+  };
+}
+
+// ---- helpers for the opts BuildKit clients commonly send (names follow BuildKit's dockerui) ----
+
+function withPrefix(opts: Opts, prefix: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const [k, v] of Object.entries(opts)) if (k.startsWith(prefix)) out.set(k.slice(prefix.length), v);
+  return out;
+}
+
+/** `build-arg:NAME=value` → NAME → value (sorted). */
+export function buildArgs(opts: Opts): Map<string, string> {
+  return withPrefix(opts, "build-arg:");
+}
+
+/** `label:NAME=value` → NAME → value (sorted). */
+export function labels(opts: Opts): Map<string, string> {
+  return withPrefix(opts, "label:");
+}
+
+export function target(opts: Opts): string | undefined {
+  return opts.target || undefined;
+}
+
+/** The definition file name when the client chose one; callers apply their own default. */
+export function filename(opts: Opts): string | undefined {
+  return opts.filename || undefined;
+}
+
+/** Local (session) name of the build context. */
+export function contextKey(opts: Opts): string {
+  return opts.contextkey || "context";
+}
+
+/** Local (session) name holding the definition file. */
+export function dockerfileKey(opts: Opts): string {
+  return opts.dockerfilekey || "dockerfile";
+}
+
+export function requestId(opts: Opts): string | undefined {
+  return opts.requestid || undefined;
+}
+
+/**
+ * `no-cache`: absent → undefined; present and empty (what `--no-cache` sends) → true, meaning
+ * everything; otherwise the comma-separated names to rebuild.
+ */
+export function noCache(opts: Opts): true | string[] | undefined {
+  const v = opts["no-cache"];
+  if (v === undefined) return undefined;
+  if (v === "") return true;
+  return v
+    .split(",")
+    .map((s) => s.trim())
+    .filter((s) => s !== "");
+}
+
+export type NetworkMode = "sandbox" | "host" | "none";
+
+/** `force-network-mode`: default network for RUN-like steps. */
+export function forceNetworkMode(opts: Opts): NetworkMode {
+  const v = opts["force-network-mode"] ?? "";
+  switch (v) {
+    case "":
+    case "sandbox":
+    // Docker's CLI name for the sandbox network; dockerui itself only knows "sandbox".
+    case "default":
+      return "sandbox";
+    case "host":
+    case "none":
+      return v;
+    default:
+      throw new OptsError(`invalid force-network-mode "${v}" (expected none, host or sandbox)`);
+  }
+}
+
+export type ImageResolveMode = "default" | "pull" | "local";
+
+/** `image-resolve-mode`: BuildKit's image.resolvemode values. */
+export function imageResolveMode(opts: Opts): ImageResolveMode {
+  const v = opts["image-resolve-mode"] ?? "";
+  switch (v) {
+    case "":
+    case "default":
+      return "default";
+    case "pull":
+    case "local":
+      return v;
+    default:
+      throw new OptsError(`invalid image-resolve-mode "${v}" (expected default, pull or local)`);
+  }
+}
+
+export interface CacheImport {
+  type: string;
+  attrs: Record<string, string>;
+}
+
+/** `cache-imports` (JSON `[{"Type","Attrs"}]`) plus the legacy `cache-from` CSV of registry refs. */
+export function cacheImports(opts: Opts): CacheImport[] {
+  const out: CacheImport[] = [];
+  const json = opts["cache-imports"];
+  if (json) {
+    let data: unknown;
+    try {
+      data = JSON.parse(json);
+    } catch (err) {
+      throw new OptsError(`cache-imports is not valid JSON: ${(err as Error).message}`);
+    }
+    if (data !== null && !Array.isArray(data)) throw new OptsError("cache-imports must be a JSON array");
+    for (const e of (data as unknown[] | null) ?? []) {
+      if (!isObject(e)) throw new OptsError("cache-imports entries must be objects");
+      const attrs: Record<string, string> = {};
+      if (isObject(e.Attrs)) for (const [k, v] of Object.entries(e.Attrs)) attrs[k] = String(v);
+      out.push({ type: typeof e.Type === "string" ? e.Type : "", attrs });
+    }
+  }
+  const legacy = opts["cache-from"];
+  if (legacy) for (const ref of legacy.split(",")) out.push({ type: "registry", attrs: { ref } });
+  return out;
+}
+
+/** `build-arg:SOURCE_DATE_EPOCH` as Unix seconds; undefined when unset or empty. */
+export function sourceDateEpoch(opts: Opts): number | undefined {
+  const v = opts["build-arg:SOURCE_DATE_EPOCH"];
+  if (v === undefined || v === "") return undefined;
+  const n = Number(v);
+  if (!/^[+-]?\d+$/.test(v) || !Number.isSafeInteger(n)) {
+    throw new OptsError(`invalid SOURCE_DATE_EPOCH "${v}" (expected integer Unix seconds)`);
+  }
+  return n;
+}
+
+// containerd's known GOOS values: a lone token in this set is an OS, anything else an architecture.
+const KNOWN_OS = new Set(
+  "aix android darwin dragonfly freebsd hurd illumos ios js linux nacl netbsd openbsd plan9 solaris windows zos".split(
+    " ",
+  ),
+);
+
+/** Normalizes architecture aliases the way containerd's platforms package does. */
+function normalizeArch(archIn: string, variantIn: string): [string, string] {
+  let arch = archIn.toLowerCase();
+  let variant = variantIn.toLowerCase();
+  switch (arch) {
+    case "i386":
+      arch = "386";
+      variant = "";
+      break;
+    case "x86_64":
+    case "x86-64":
+    case "amd64":
+      arch = "amd64";
+      if (variant === "v1") variant = "";
+      break;
+    case "aarch64":
+    case "arm64":
+      arch = "arm64";
+      if (["8", "v8", "v8.0"].includes(variant)) variant = "";
+      else if (["9", "9.0", "v9.0"].includes(variant)) variant = "v9";
+      break;
+    case "armhf":
+      arch = "arm";
+      variant = "v7";
+      break;
+    case "armel":
+      arch = "arm";
+      variant = "v6";
+      break;
+    case "arm":
+      if (variant === "" || variant === "7") variant = "v7";
+      else if (["5", "6", "8"].includes(variant)) variant = `v${variant}`;
+      break;
+  }
+  return [arch, variant];
+}
+
+/**
+ * Parses one platform specifier (`os/arch[/variant]`, or a lone arch meaning linux, or a
+ * lone OS taking the architecture of `defaultPlatform`) and normalizes it.
+ */
+export function parsePlatform(spec: string, defaultPlatform?: Platform): Platform {
+  const s = spec.trim();
+  const parts = s.split("/");
+  if (s === "" || parts.length > 3 || parts.some((p) => !/^[A-Za-z0-9_.-]+$/.test(p))) {
+    throw new OptsError(`invalid platform "${spec}" (expected os/arch[/variant], e.g. linux/amd64)`);
+  }
+  let os: string;
+  let arch: string;
+  let variant: string;
+  if (parts.length === 1) {
+    const only = (parts[0] as string).toLowerCase();
+    if (KNOWN_OS.has(only)) {
+      if (!defaultPlatform) throw new OptsError(`platform "${spec}" names no architecture`);
+      os = only;
+      [arch, variant] = normalizeArch(defaultPlatform.architecture, defaultPlatform.variant ?? "");
+    } else {
+      os = "linux";
+      [arch, variant] = normalizeArch(only, "");
+    }
+  } else {
+    os = (parts[0] as string).toLowerCase();
+    [arch, variant] = normalizeArch(parts[1] as string, parts[2] ?? "");
+  }
+  if (os === "macos") os = "darwin";
+  const out: Platform = { os, architecture: arch };
+  if (variant) out.variant = variant;
+  return out;
+}
+
+export function formatPlatform(p: Platform): string {
+  return p.variant ? `${p.os}/${p.architecture}/${p.variant}` : `${p.os}/${p.architecture}`;
+}
+
+/** `platform` CSV → normalized target platforms; undefined when not requested (use the worker's). */
+export function platforms(opts: Opts, defaultPlatform?: Platform): Platform[] | undefined {
+  const v = opts.platform;
+  if (!v) return undefined;
+  return v.split(",").map((p) => parsePlatform(p, defaultPlatform));
+}

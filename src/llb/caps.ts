@@ -1,0 +1,35 @@
+// LLB capability IDs, spelled as in BuildKit's solver/pb/caps.go. The daemon
+// validates every cap listed in OpMetadata.caps against what it supports.
+
+export const Caps = {
+  sourceImage: "source.image",
+  sourceImageResolveMode: "source.image.resolvemode",
+  sourceLocal: "source.local",
+  sourceLocalUnique: "source.local.unique",
+  sourceLocalSessionID: "source.local.sessionid",
+  sourceLocalIncludePatterns: "source.local.includepatterns",
+  sourceLocalFollowPaths: "source.local.followpaths",
+  sourceLocalExcludePatterns: "source.local.excludepatterns",
+  sourceLocalSharedKeyHint: "source.local.sharedkeyhint",
+  sourceLocalDiffer: "source.local.differ",
+
+  execMetaBase: "exec.meta.base",
+  execMetaNetwork: "exec.meta.network",
+  execMountBind: "exec.mount.bind",
+  execMountCache: "exec.mount.cache",
+  execMountCacheSharing: "exec.mount.cache.sharing",
+  execMountSelector: "exec.mount.selector",
+  execMountTmpfs: "exec.mount.tmpfs",
+  execMountTmpfsSize: "exec.mount.tmpfs.size",
+  execMountSecret: "exec.mount.secret",
+  execValidExitCode: "exec.validexitcode",
+
+  fileBase: "file.base",
+  fileCopyIncludeExcludePatterns: "file.copy.includeexcludepatterns",
+
+  constraints: "constraints",
+  platform: "platform",
+  metaIgnoreCache: "meta.ignorecache",
+  metaDescription: "meta.description",
+  mergeOp: "mergeop",
+} as const;

@@ -1,0 +1,17 @@
+// LLB builder modelled on BuildKit's Go client/llb: immutable states, chained
+// ops, marshalled once into a deterministic pb.Definition.
+
+export { Caps } from "./caps.js";
+export { opDigest } from "./digest.js";
+export type { MountSpec, RunOptions } from "./exec.js";
+export type { Chown, CopyOptions, MkdirOptions, MkfileOptions, RmOptions } from "./file.js";
+export { copy, FileAction, mkdir, mkfile, rm } from "./file.js";
+export type { Marshalled, MarshalOptions } from "./marshal.js";
+export { marshal } from "./marshal.js";
+export { merge } from "./merge.js";
+export { hostPlatform, normalizePlatform } from "./platform.js";
+export { normalizeImageRef } from "./reference.js";
+export type { ImageOptions, LocalOptions } from "./source.js";
+export { image, local } from "./source.js";
+export { ExecState, State, scratch } from "./state.js";
+export type { OpOptions, Platform, SourceLocation, SourceMap, SourcePosition } from "./types.js";

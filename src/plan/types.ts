@@ -1,0 +1,31 @@
+import type { Artifact, Span } from "../manifest/types.js";
+
+export interface Platform {
+  os: string;
+  architecture: string;
+  variant?: string;
+}
+
+export type NetworkMode = "sandbox" | "host" | "none";
+
+/** One command of the build stage, ready to become an exec op. */
+export interface BuildStep {
+  kind: "packages" | "run";
+  /** argv, never a string for a shell to split, except the user's own run commands. */
+  args: string[];
+  /** Progress label, e.g. `[build 2/3] cc -static -Os -o /out/hello hello.c`. */
+  name: string;
+  span: Span;
+}
+
+/** Everything the LLB graph needs, decided from the manifest and the build's options. */
+export interface BuildPlan {
+  platform: Platform;
+  baseImage: string;
+  imageResolveMode: "default" | "pull" | "local";
+  network: NetworkMode;
+  workdir: string;
+  env: string[];
+  steps: BuildStep[];
+  artifacts: Artifact[];
+}

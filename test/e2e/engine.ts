@@ -1,0 +1,69 @@
+import { execFileSync, spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+/** The docker CLI with buildx that deploy/engine.sh installed (or the one on PATH). */
+export const DOCKER =
+  process.env.SCRATCHKIT_DOCKER ??
+  (existsSync("/opt/scratchkit/docker-cli-path")
+    ? readFileSync("/opt/scratchkit/docker-cli-path", "utf8").trim()
+    : "docker");
+
+export const FRONTEND = process.env.SCRATCHKIT_FRONTEND_IMAGE ?? "scratchkit/frontend:dev";
+export const TOOLCHAIN = process.env.SCRATCHKIT_TOOLCHAIN_IMAGE ?? "scratchkit/toolchain:bookworm";
+
+/**
+ * Why the end-to-end suite cannot run here, or undefined when it can. CI must run it, so
+ * under CI a missing engine is an error, never a skip.
+ */
+export function engineProblem(): string | undefined {
+  const info = spawnSync(DOCKER, ["buildx", "version"], { encoding: "utf8" });
+  if (info.status !== 0) return `no docker CLI with buildx at ${DOCKER} (run: npm run engine)`;
+  const img = spawnSync(DOCKER, ["image", "inspect", FRONTEND, TOOLCHAIN], { encoding: "utf8" });
+  if (img.status !== 0) return `images missing (${FRONTEND}, ${TOOLCHAIN}): run npm test, which builds them`;
+  return undefined;
+}
+
+export interface BuildRun {
+  code: number;
+  output: string;
+  ms: number;
+}
+
+/** `docker buildx build` with plain progress; output is stdout and stderr together. */
+export function buildx(args: string[], cwd: string): BuildRun {
+  const start = performance.now();
+  const r = spawnSync(DOCKER, ["buildx", "build", "--progress=plain", ...args], {
+    cwd,
+    encoding: "utf8",
+    maxBuffer: 64 << 20,
+  });
+  return { code: r.status ?? -1, output: `${r.stdout}${r.stderr}`, ms: performance.now() - start };
+}
+
+export function imageExists(tag: string): boolean {
+  return spawnSync(DOCKER, ["image", "inspect", tag], { encoding: "utf8" }).status === 0;
+}
+
+export function removeImage(tag: string): void {
+  spawnSync(DOCKER, ["image", "rm", "-f", tag], { encoding: "utf8" });
+}
+
+export function docker(args: string[]): string {
+  return execFileSync(DOCKER, args, { encoding: "utf8", maxBuffer: 64 << 20 });
+}
+
+/** A build context in a fresh temp dir: file name → content. */
+export function context(files: Record<string, string>): string {
+  const dir = mkdtempSync(join(tmpdir(), "scratchkit-e2e-"));
+  for (const [name, content] of Object.entries(files)) writeFileSync(join(dir, name), content);
+  return dir;
+}
+
+export const HELLO_C = '#include <stdio.h>\n\nint main() { puts("hello"); }\n';
+
+/** A manifest on the offline Debian toolchain image; `lines` follow the syntax line. */
+export function manifest(...lines: string[]): string {
+  return [`# syntax=${FRONTEND}`, ...lines, ""].join("\n");
+}

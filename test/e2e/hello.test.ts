@@ -1,0 +1,174 @@
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { connectDocker } from "../../src/engine/docker.js";
+import { imageContents, runImage } from "../../src/engine/image-contents.js";
+import {
+  buildx,
+  context,
+  engineProblem,
+  HELLO_C,
+  imageExists,
+  manifest,
+  removeImage,
+  TOOLCHAIN,
+} from "./engine.js";
+
+const problem = engineProblem();
+if (problem && process.env.CI) throw new Error(`end-to-end tests must run in CI, but: ${problem}`);
+if (problem) console.warn(`SKIPPING end-to-end tests: ${problem}`);
+
+const EXAMPLE = join(import.meta.dirname, "../../examples/hello");
+const docker = connectDocker();
+const tags: string[] = [];
+function tag(name: string): string {
+  const t = `scratchkit-e2e/${name}:test`;
+  tags.push(t);
+  removeImage(t);
+  return t;
+}
+
+describe.skipIf(problem !== undefined)("hello through # syntax= on a real engine", () => {
+  afterAll(() => {
+    for (const t of tags) removeImage(t);
+  });
+
+  describe("the example", () => {
+    const t = tag("hello");
+    let first: ReturnType<typeof buildx>;
+    beforeAll(() => {
+      first = buildx(["-f", "scratchkit.yaml", "-t", t, "--load", "."], EXAMPLE);
+    });
+
+    it("builds, with progress lines that read well", () => {
+      expect(first.output, first.output).toContain(`naming to docker.io/${t}`);
+      expect(first.code).toBe(0);
+      expect(first.output).toMatch(/\[build 1\/1\] musl-gcc -static -Os -s -o \/out\/hello hello\.c/);
+      expect(first.output).toMatch(/\[image 1\/1\] copy \/hello/);
+    });
+
+    it("holds exactly one layer with exactly the program, and its size is the program's", async () => {
+      const img = await imageContents(docker, t);
+      expect(img.layers).toHaveLength(1);
+      const files = img.layers[0]?.files ?? [];
+      expect(files.map((f) => f.path.replace(/^\.?\//, ""))).toEqual(["hello"]);
+      const program = files[0];
+      expect(program?.type).toBe("file");
+      expect(program?.mode && program.mode & 0o111).toBeTruthy();
+      expect(img.size).toBe(program?.size);
+      expect(img.config.Entrypoint).toEqual(["/hello"]);
+      expect(`${img.os}/${img.architecture}`).toBe("linux/amd64");
+    });
+
+    it("runs and prints hello", async () => {
+      const r = await runImage(docker, t);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toBe("hello\n");
+    });
+
+    it("rebuilds from cache when nothing changed", () => {
+      const again = buildx(["-f", "scratchkit.yaml", "-t", t, "--load", "."], EXAMPLE);
+      expect(again.code, again.output).toBe(0);
+      expect(again.output).toMatch(/\[build 1\/1\] musl-gcc[^\n]*\n#\d+ CACHED/);
+      console.info(
+        `warm rebuild of the hello example: ${Math.round(again.ms)} ms (cold ${Math.round(first.ms)} ms)`,
+      );
+    });
+  });
+
+  it("fails a dynamically linked program before export, naming it, its interpreter and libraries", () => {
+    const t = tag("dynamic");
+    const dir = context({
+      "hello.c": HELLO_C,
+      "scratchkit.yaml": manifest(
+        "build:",
+        `  image: ${TOOLCHAIN}`,
+        "  package-manager: none",
+        "  run: gcc -O2 -o /out/hello hello.c",
+        "artifacts:",
+        "  - hello",
+      ),
+    });
+    const r = buildx(["-f", "scratchkit.yaml", "-t", t, "--load", "."], dir);
+    expect(r.code).not.toBe(0);
+    expect(r.output).toContain("/out/hello is dynamically linked");
+    expect(r.output).toMatch(/interpreter \/lib64\/ld-linux-x86-64\.so\.2/);
+    expect(r.output).toContain("libc.so.6");
+    expect(r.output).toContain("link with -static");
+    // buildx prints the manifest lines of the artifact, like a Dockerfile error.
+    expect(r.output).toMatch(/scratchkit\.yaml:\d+/);
+    expect(r.output).toContain(">>>   - hello");
+    expect(imageExists(t)).toBe(false);
+  });
+
+  it("fails a musl dynamic program with musl's interpreter", () => {
+    const t = tag("musl-dynamic");
+    const dir = context({
+      "hello.c": HELLO_C,
+      "scratchkit.yaml": manifest(
+        "build:",
+        `  image: ${TOOLCHAIN}`,
+        "  package-manager: none",
+        "  run: musl-gcc -o /out/hello hello.c",
+        "artifacts: [hello]",
+      ),
+    });
+    const r = buildx(["-f", "scratchkit.yaml", "-t", t, "--load", "."], dir);
+    expect(r.code).not.toBe(0);
+    expect(r.output).toMatch(/\/out\/hello is dynamically linked: interpreter \/lib\/ld-musl-x86_64\.so\.1/);
+    expect(imageExists(t)).toBe(false);
+  });
+
+  it("fails a malformed manifest with file:line:col and no image", () => {
+    const t = tag("malformed");
+    const dir = context({
+      "hello.c": HELLO_C,
+      "scratchkit.yaml": manifest("build:", "  pakages: [gcc]", "  run: cc hello.c", "artifacts: [hello]"),
+    });
+    const r = buildx(["-f", "scratchkit.yaml", "-t", t, "--load", "."], dir);
+    expect(r.code).not.toBe(0);
+    expect(r.output).toContain(
+      "scratchkit.yaml:3:3: unknown key build.pakages; did you mean build.packages?",
+    );
+    expect(r.output).not.toMatch(/\n\s+at .*\.(c?js|ts):\d+/); // no stack trace
+    expect(imageExists(t)).toBe(false);
+  });
+
+  it("names what the build wrote when an artifact is missing", () => {
+    const dir = context({
+      "scratchkit.yaml": manifest(
+        "build:",
+        `  image: ${TOOLCHAIN}`,
+        "  package-manager: none",
+        "  run: touch /out/other",
+        "artifacts: [hello]",
+      ),
+    });
+    const r = buildx(["-f", "scratchkit.yaml", "."], dir);
+    expect(r.code).not.toBe(0);
+    expect(r.output).toContain("/out/hello was not produced by the build; it wrote /out/other");
+  });
+
+  it("installs packages as their own step (apt, host network) and honours .dockerignore", async () => {
+    const t = tag("apt");
+    const dir = context({
+      "hello.c": HELLO_C,
+      "secret.txt": "must not reach the build\n",
+      ".dockerignore": "secret.txt\n",
+      "scratchkit.yaml": manifest(
+        "build:",
+        `  image: ${TOOLCHAIN}`,
+        "  package-manager: apt",
+        "  packages: [hello]",
+        "  run:",
+        "    - test -x /usr/bin/hello && test ! -e secret.txt && test -e hello.c",
+        "    - musl-gcc -static -o /out/hello hello.c",
+        "artifacts: [hello]",
+      ),
+    });
+    const r = buildx(["--network=host", "-f", "scratchkit.yaml", "-t", t, "--load", "."], dir);
+    expect(r.code, r.output).toBe(0);
+    expect(r.output).toContain("[build 1/3] apt-get install hello");
+    expect(r.output).toContain("[build 3/3] musl-gcc -static -o /out/hello hello.c");
+    expect((await runImage(docker, t)).stdout).toBe("hello\n");
+  });
+});

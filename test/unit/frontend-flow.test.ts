@@ -1,0 +1,208 @@
+// The frontend's protocol flow against an in-process fake LLBBridge: which requests it
+// makes, in what order, and what it returns. Proves the flow, not that builds work: the
+// end-to-end suite does that on a real engine.
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runBuild } from "../../src/frontend/build.js";
+import { capsFromPong } from "../../src/gateway/caps.js";
+import { BridgeClient } from "../../src/gateway/client.js";
+import { FrontendError } from "../../src/gateway/errors.js";
+import { parseOpts } from "../../src/gateway/opts.js";
+import { moby, pb } from "../../src/gen/proto.js";
+import { type FakeBridge, startFakeBridge } from "./fixtures/fake-bridge.js";
+
+const MANIFEST = [
+  "# syntax=scratchkit/frontend:dev",
+  "build:",
+  "  image: scratchkit/toolchain:bookworm",
+  "  package-manager: apt",
+  "  packages: [musl-tools]",
+  "  run: musl-gcc -static -o /out/hello hello.c",
+  "artifacts:",
+  "  - hello",
+  "",
+].join("\n");
+
+const dir = mkdtempSync(join(tmpdir(), "frontend-flow-"));
+let staticElf: Buffer;
+let dynamicElf: Buffer;
+beforeAll(() => {
+  const src = join(dir, "hello.c");
+  execFileSync("sh", ["-c", `printf '#include <stdio.h>\\nint main(){puts("hi");}\\n' > ${src}`]);
+  execFileSync("gcc", ["-static", "-o", join(dir, "static"), src]);
+  execFileSync("gcc", ["-o", join(dir, "dynamic"), src]);
+  staticElf = readFileSync(join(dir, "static"));
+  dynamicElf = readFileSync(join(dir, "dynamic"));
+});
+
+/** What a decoded Solve asked for: the source identifiers and exec args in its definition. */
+function describeDef(def: pb.IDefinition) {
+  const ops = (def.def ?? []).map((b) => pb.Op.decode(b));
+  return {
+    sources: ops.flatMap((o) => (o.source ? [o.source] : [])),
+    execs: ops.flatMap((o) => (o.exec ? [o.exec] : [])),
+    files: ops.flatMap((o) => (o.file ? [o.file] : [])),
+  };
+}
+
+interface Setup {
+  manifest?: string;
+  artifact?: Buffer;
+  opts?: Record<string, string>;
+  dockerignore?: string;
+}
+
+async function run(bridge: FakeBridge, setup: Setup = {}) {
+  const artifact = setup.artifact ?? staticElf;
+  const reads: Array<{ path: string; offset: number; length: number }> = [];
+  bridge.calls.Solve = [];
+  bridge.handlers = {
+    Inputs: () => ({ Definitions: {} }),
+    Solve: (req: moby.buildkit.v1.frontend.SolveRequest) => {
+      const d = describeDef(req.Definition ?? {});
+      const local = d.sources.find((s) => s.identifier.startsWith("local://"));
+      let id = "output";
+      if (d.execs.length === 0 && local?.attrs["local.followpaths"]?.includes("scratchkit.yaml")) id = "manifest";
+      else if (d.execs.length === 0 && local?.attrs["local.followpaths"]?.includes(".dockerignore")) id = "ignore";
+      else if (d.files.length > 0) id = "image";
+      return { result: { ref: { id } } };
+    },
+    ReadFile: (req: moby.buildkit.v1.frontend.ReadFileRequest) => {
+      if (req.Ref === "manifest" && req.FilePath === "scratchkit.yaml") {
+        return { Data: Buffer.from(setup.manifest ?? MANIFEST) };
+      }
+      if (req.Ref === "ignore" && req.FilePath === ".dockerignore" && setup.dockerignore) {
+        return { Data: Buffer.from(setup.dockerignore) };
+      }
+      if (req.Ref === "output" && req.FilePath === "/hello" && req.Range) {
+        const offset = Number(req.Range.Offset);
+        const length = Number(req.Range.Length);
+        reads.push({ path: req.FilePath, offset, length });
+        return { Data: artifact.subarray(offset, offset + length) };
+      }
+      throw { code: 5, details: `no such file ${req.FilePath}` };
+    },
+    StatFile: (req: moby.buildkit.v1.frontend.StatFileRequest) => {
+      if (req.Ref === "output" && req.Path === "/hello") {
+        return { stat: { path: "hello", mode: 0o100755, size: artifact.length } };
+      }
+      throw { code: 5, details: "not found" };
+    },
+    ReadDir: () => ({ entries: [{ path: "other", mode: 0o100644 }] }),
+    ResolveImageConfig: () => ({
+      Digest: "sha256:0000000000000000000000000000000000000000000000000000000000000000",
+      Config: Buffer.from(JSON.stringify({ config: { Env: ["PATH=/opt/bin:/usr/bin:/bin", "LANG=C"] } })),
+    }),
+  };
+  const client = new BridgeClient(bridge.address);
+  const caps = capsFromPong({
+    FrontendAPICaps: ["solve.base", "readfile", "statfile", "readdir", "resolveimage", "frontend.inputs"].map(
+      (ID) => ({ ID, Enabled: true }),
+    ),
+    LLBCaps: [],
+  });
+  const env: Record<string, string> = {};
+  for (const [i, [k, v]] of Object.entries({ filename: "scratchkit.yaml", ...setup.opts }).entries()) {
+    env[`BUILDKIT_FRONTEND_OPT_${i}`] = `${k}=${v}`;
+  }
+  try {
+    const outcome = await runBuild(client, caps, {
+      opts: parseOpts(env),
+      sessionId: "session-1",
+      workerPlatforms: [{ os: "linux", architecture: "amd64" }],
+    });
+    return { outcome, reads, solves: bridge.calls.Solve as moby.buildkit.v1.frontend.SolveRequest[] };
+  } finally {
+    client.close();
+  }
+}
+
+describe("frontend flow against a fake LLBBridge", () => {
+  let bridge: FakeBridge;
+  beforeAll(async () => {
+    bridge = await startFakeBridge();
+  });
+  afterAll(() => bridge.stop());
+
+  it("reads the manifest, builds, verifies by ranged reads, then returns the image with its config", async () => {
+    const { outcome, reads, solves } = await run(bridge);
+    expect(outcome.result.ref?.id).toBe("image");
+    const order = solves.map((s) => describeDef(s.Definition ?? {}));
+    // The image definition is solved last, after the artifacts were read and verified.
+    expect(order.at(-1)?.files.length).toBeGreaterThan(0);
+    expect(reads.length).toBeGreaterThan(0);
+    expect(reads.reduce((n, r) => n + r.length, 0)).toBeLessThanOrEqual(64 * 1024);
+
+    const config = JSON.parse(
+      new TextDecoder().decode(outcome.result.metadata?.["containerimage.config"] as Uint8Array),
+    );
+    expect(config).toMatchObject({
+      os: "linux",
+      architecture: "amd64",
+      config: { Entrypoint: ["/hello"], WorkingDir: "/" },
+    });
+    expect(config.config.Env[0]).toMatch(/^PATH=/);
+
+    const output = describeDef(solves.find((s) => describeDef(s.Definition ?? {}).execs.length > 0)?.Definition ?? {});
+    const [install, compile] = output.execs;
+    expect(install?.meta?.args?.slice(0, 3)).toEqual(["/bin/sh", "-c", expect.stringContaining("apt-get install")]);
+    expect(install?.meta?.args?.at(-1)).toBe("musl-tools");
+    // The build sees the image's own env (its PATH), not a guess.
+    expect(compile?.meta?.env).toEqual(["PATH=/opt/bin:/usr/bin:/bin", "LANG=C"]);
+    expect(compile?.meta?.args).toEqual(["/bin/sh", "-c", "musl-gcc -static -o /out/hello hello.c"]);
+    expect(compile?.mounts?.map((m) => m.dest)).toEqual(["/", "/out", "/src"]);
+    expect(output.sources.map((s) => s.identifier)).toEqual([
+      "docker-image://docker.io/scratchkit/toolchain:bookworm",
+      "local://context",
+    ]);
+  });
+
+  it("produces byte-identical definitions for the same manifest and options", async () => {
+    const a = await run(bridge);
+    const b = await run(bridge);
+    const bytes = (r: typeof a) => r.solves.map((s) => Buffer.from(pb.Definition.encode(s.Definition ?? {}).finish()).toString("hex"));
+    expect(bytes(a)).toEqual(bytes(b));
+  });
+
+  it("fails a dynamic artifact with the manifest lines, and never solves the image", async () => {
+    const err = await run(bridge, { artifact: dynamicElf }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(FrontendError);
+    const fe = err as FrontendError;
+    expect(fe.code).toBe(9);
+    expect(fe.message).toMatch(/^\/out\/hello is dynamically linked: interpreter \/lib64\/ld-linux-x86-64\.so\.2, needs libc\.so\.6/);
+    expect(fe.source?.ranges).toEqual([{ start: 8, end: 8 }]);
+    expect(fe.source?.filename).toBe("scratchkit.yaml");
+    const solved = (bridge.calls.Solve as moby.buildkit.v1.frontend.SolveRequest[]).map((s) =>
+      describeDef(s.Definition ?? {}),
+    );
+    expect(solved.some((d) => d.files.length > 0)).toBe(false);
+  });
+
+  it("fails a malformed manifest with file:line:col before building anything", async () => {
+    const err = await run(bridge, { manifest: "build:\n  run: x\nartifacts: hello\n" }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(FrontendError);
+    expect((err as FrontendError).code).toBe(3);
+    expect((err as FrontendError).message).toContain("scratchkit.yaml:3:12: artifacts: expected a non-empty list");
+    expect((err as FrontendError).source?.ranges).toEqual([{ start: 3, end: 3 }]);
+    expect((bridge.calls.Solve as unknown[]).length).toBe(2); // the manifest and .dockerignore only
+  });
+
+  it("names what the build wrote when an artifact is missing", async () => {
+    const err = await run(bridge, { manifest: MANIFEST.replace("  - hello", "  - missing") }).catch((e: unknown) => e);
+    expect((err as FrontendError).message).toBe(
+      "/out/missing was not produced by the build; it wrote /out/other",
+    );
+  });
+
+  it("honours force-network-mode and .dockerignore", async () => {
+    const { solves } = await run(bridge, { opts: { "force-network-mode": "host" }, dockerignore: "# c\n/secret\n!keep\n" });
+    const output = describeDef(solves.find((s) => describeDef(s.Definition ?? {}).execs.length > 0)?.Definition ?? {});
+    expect(output.execs.map((e) => e.network)).toEqual([pb.NetMode.HOST, pb.NetMode.HOST]);
+    const ctx = output.sources.find((s) => s.identifier === "local://context");
+    expect(JSON.parse(ctx?.attrs["local.excludepatterns"] ?? "[]")).toEqual(["secret", "!keep"]);
+    expect(ctx?.attrs["local.session"]).toBe("session-1");
+  });
+});
