@@ -134,7 +134,7 @@ ensure_host_libs() {
 install_buildx_plugin() {
   local src="${ENGINE_ROOT}/usr/libexec/docker/cli-plugins/docker-buildx" dir
   [[ -x "${src}" ]] || die "buildx plugin missing at ${src}"
-  for dir in "${DOCKER_CONFIG:-${HOME}/.docker}/cli-plugins" /usr/local/lib/docker/cli-plugins; do
+  for dir in "${DOCKER_CONFIG:-${HOME:-/root}/.docker}/cli-plugins" /usr/local/lib/docker/cli-plugins; do
     mkdir -p "${dir}"
     ln -sfn "${src}" "${dir}/docker-buildx"
   done

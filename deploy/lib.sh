@@ -1,5 +1,6 @@
 # shellcheck shell=bash
 # Shared settings and helpers for deploy/engine.sh and deploy/images.sh.
+# shellcheck disable=SC2034 # the variables are used by the scripts sourcing this
 # Sourced, not executed. Every path can be overridden from the environment.
 
 # Sourced by both scripts (images.sh also via engine.sh): load once, so the
@@ -58,7 +59,7 @@ system_apt_install() {
     SYSTEM_APT_UPDATED=1
   fi
   log "apt-get install $*"
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+  DEBIAN_FRONTEND=noninteractive DEBCONF_NOWARNINGS=yes apt-get install -y -qq "$@" >/dev/null
 }
 
 # Resolve the docker CLI recorded by engine.sh (fallbacks as the tests do).
