@@ -65,8 +65,10 @@ async function run(bridge: FakeBridge, setup: Setup = {}) {
       const d = describeDef(req.Definition ?? {});
       const local = d.sources.find((s) => s.identifier.startsWith("local://"));
       let id = "output";
-      if (d.execs.length === 0 && local?.attrs["local.followpaths"]?.includes("scratchkit.yaml")) id = "manifest";
-      else if (d.execs.length === 0 && local?.attrs["local.followpaths"]?.includes(".dockerignore")) id = "ignore";
+      if (d.execs.length === 0 && local?.attrs["local.followpaths"]?.includes("scratchkit.yaml"))
+        id = "manifest";
+      else if (d.execs.length === 0 && local?.attrs["local.followpaths"]?.includes(".dockerignore"))
+        id = "ignore";
       else if (d.files.length > 0) id = "image";
       return { result: { ref: { id } } };
     },
@@ -146,9 +148,15 @@ describe("frontend flow against a fake LLBBridge", () => {
     });
     expect(config.config.Env[0]).toMatch(/^PATH=/);
 
-    const output = describeDef(solves.find((s) => describeDef(s.Definition ?? {}).execs.length > 0)?.Definition ?? {});
+    const output = describeDef(
+      solves.find((s) => describeDef(s.Definition ?? {}).execs.length > 0)?.Definition ?? {},
+    );
     const [install, compile] = output.execs;
-    expect(install?.meta?.args?.slice(0, 3)).toEqual(["/bin/sh", "-c", expect.stringContaining("apt-get install")]);
+    expect(install?.meta?.args?.slice(0, 3)).toEqual([
+      "/bin/sh",
+      "-c",
+      expect.stringContaining("apt-get install"),
+    ]);
     expect(install?.meta?.args?.at(-1)).toBe("musl-tools");
     // The build sees the image's own env (its PATH), not a guess.
     expect(compile?.meta?.env).toEqual(["PATH=/opt/bin:/usr/bin:/bin", "LANG=C"]);
@@ -163,7 +171,8 @@ describe("frontend flow against a fake LLBBridge", () => {
   it("produces byte-identical definitions for the same manifest and options", async () => {
     const a = await run(bridge);
     const b = await run(bridge);
-    const bytes = (r: typeof a) => r.solves.map((s) => Buffer.from(pb.Definition.encode(s.Definition ?? {}).finish()).toString("hex"));
+    const bytes = (r: typeof a) =>
+      r.solves.map((s) => Buffer.from(pb.Definition.encode(s.Definition ?? {}).finish()).toString("hex"));
     expect(bytes(a)).toEqual(bytes(b));
   });
 
@@ -172,7 +181,9 @@ describe("frontend flow against a fake LLBBridge", () => {
     expect(err).toBeInstanceOf(FrontendError);
     const fe = err as FrontendError;
     expect(fe.code).toBe(9);
-    expect(fe.message).toMatch(/^\/out\/hello is dynamically linked: interpreter \/lib64\/ld-linux-x86-64\.so\.2, needs libc\.so\.6/);
+    expect(fe.message).toMatch(
+      /^\/out\/hello is dynamically linked: interpreter \/lib64\/ld-linux-x86-64\.so\.2, needs libc\.so\.6/,
+    );
     expect(fe.source?.ranges).toEqual([{ start: 8, end: 8 }]);
     expect(fe.source?.filename).toBe("scratchkit.yaml");
     const solved = (bridge.calls.Solve as moby.buildkit.v1.frontend.SolveRequest[]).map((s) =>
@@ -182,24 +193,35 @@ describe("frontend flow against a fake LLBBridge", () => {
   });
 
   it("fails a malformed manifest with file:line:col before building anything", async () => {
-    const err = await run(bridge, { manifest: "build:\n  run: x\nartifacts: hello\n" }).catch((e: unknown) => e);
+    const err = await run(bridge, { manifest: "build:\n  run: x\nartifacts: hello\n" }).catch(
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(FrontendError);
     expect((err as FrontendError).code).toBe(3);
-    expect((err as FrontendError).message).toContain("scratchkit.yaml:3:12: artifacts: expected a non-empty list");
+    expect((err as FrontendError).message).toContain(
+      "scratchkit.yaml:3:12: artifacts: expected a non-empty list",
+    );
     expect((err as FrontendError).source?.ranges).toEqual([{ start: 3, end: 3 }]);
     expect((bridge.calls.Solve as unknown[]).length).toBe(2); // the manifest and .dockerignore only
   });
 
   it("names what the build wrote when an artifact is missing", async () => {
-    const err = await run(bridge, { manifest: MANIFEST.replace("  - hello", "  - missing") }).catch((e: unknown) => e);
+    const err = await run(bridge, { manifest: MANIFEST.replace("  - hello", "  - missing") }).catch(
+      (e: unknown) => e,
+    );
     expect((err as FrontendError).message).toBe(
       "/out/missing was not produced by the build; it wrote /out/other",
     );
   });
 
   it("honours force-network-mode and .dockerignore", async () => {
-    const { solves } = await run(bridge, { opts: { "force-network-mode": "host" }, dockerignore: "# c\n/secret\n!keep\n" });
-    const output = describeDef(solves.find((s) => describeDef(s.Definition ?? {}).execs.length > 0)?.Definition ?? {});
+    const { solves } = await run(bridge, {
+      opts: { "force-network-mode": "host" },
+      dockerignore: "# c\n/secret\n!keep\n",
+    });
+    const output = describeDef(
+      solves.find((s) => describeDef(s.Definition ?? {}).execs.length > 0)?.Definition ?? {},
+    );
     expect(output.execs.map((e) => e.network)).toEqual([pb.NetMode.HOST, pb.NetMode.HOST]);
     const ctx = output.sources.find((s) => s.identifier === "local://context");
     expect(JSON.parse(ctx?.attrs["local.excludepatterns"] ?? "[]")).toEqual(["secret", "!keep"]);

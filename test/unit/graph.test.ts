@@ -46,10 +46,17 @@ describe("the build graph", () => {
     expect(file?.inputs[0]?.index).toBe(1);
     const action = file?.file?.actions[0];
     expect(action).toMatchObject({ input: -1, secondaryInput: 0, output: 0 });
-    expect(action?.copy).toMatchObject({ src: "/hello", dest: "/hello", followSymlink: true, createDestPath: true });
+    expect(action?.copy).toMatchObject({
+      src: "/hello",
+      dest: "/hello",
+      followSymlink: true,
+      createDestPath: true,
+    });
 
     // Progress names and source locations point at the manifest lines.
-    const names = Object.values(def.metadata).map((m) => m.description?.["llb.customname"]).filter(Boolean);
+    const names = Object.values(def.metadata)
+      .map((m) => m.description?.["llb.customname"])
+      .filter(Boolean);
     expect(names).toEqual(
       expect.arrayContaining([
         "[build 1/2] apk add --no-cache gcc musl-dev",
@@ -84,7 +91,9 @@ describe("the build graph", () => {
   });
 
   it("chains several commands through the same /out and source tree", () => {
-    const { ops } = decode("build:\n  image: alpine:3.22\n  run: [make, make install DESTDIR=/out]\nartifacts: [bin/x]\n");
+    const { ops } = decode(
+      "build:\n  image: alpine:3.22\n  run: [make, make install DESTDIR=/out]\nartifacts: [bin/x]\n",
+    );
     const execs = ops.filter((o) => o.exec);
     expect(execs).toHaveLength(2);
     const second = execs[1]?.exec?.mounts ?? [];
