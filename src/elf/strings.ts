@@ -7,7 +7,6 @@ const utf8 = new TextDecoder("utf-8", { fatal: false });
  * hostile NEEDED or interpreter name cannot forge log lines or terminal escapes.
  */
 export function printable(bytes: Uint8Array): string {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
   return utf8.decode(bytes).replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => {
     return `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`;
   });

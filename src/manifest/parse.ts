@@ -7,7 +7,7 @@ import type { Artifact, BuildSpec, ImageSpec, Located, Manifest, PackageManager,
 
 const TOP_KEYS = ["version", "name", "build", "artifacts", "image"] as const;
 const BUILD_KEYS = ["image", "package-manager", "packages", "workdir", "env", "run"] as const;
-const ARTIFACT_KEYS = ["path", "dest"] as const;
+const ARTIFACT_KEYS = ["path", "dest", "allow-dlopen"] as const;
 const IMAGE_KEYS = ["entrypoint", "cmd", "env", "user", "workdir", "labels"] as const;
 const PACKAGE_MANAGERS: readonly PackageManager[] = ["apk", "apt", "none"];
 
@@ -148,11 +148,14 @@ function parseArtifacts(ctx: Context, node: Node | undefined, root: YAMLMap): Ar
   for (const item of node.items as Node[]) {
     let rel: string | undefined;
     let dest: string | undefined;
+    let allowDlopen = false;
     if (isMap(item)) {
       const keys = ctx.keys(item, ARTIFACT_KEYS, "artifacts[].");
       if (!keys.has("path")) ctx.error(item, "artifacts[]: missing key path");
       else rel = ctx.outputPath(keys.get("path"));
       if (keys.has("dest")) dest = ctx.absPath(keys.get("dest"), "artifacts[].dest");
+      if (keys.has("allow-dlopen"))
+        allowDlopen = ctx.boolean(keys.get("allow-dlopen"), "artifacts[].allow-dlopen");
     } else {
       rel = ctx.outputPath(item);
     }
@@ -166,7 +169,7 @@ function parseArtifacts(ctx: Context, node: Node | undefined, root: YAMLMap): Ar
     const seen = dests.get(finalDest);
     if (seen) ctx.errorSpan(span, `artifacts: ${finalDest} is already the destination of line ${seen.line}`);
     dests.set(finalDest, span);
-    out.push({ path: rel, dest: finalDest, span });
+    out.push({ path: rel, dest: finalDest, allowDlopen, span });
   }
   return out;
 }
@@ -319,6 +322,14 @@ class Context {
       if (key && value) out.push([key.value, value.value]);
     }
     return out;
+  }
+
+  boolean(node: Node | undefined, what: string): boolean {
+    if (!isScalar(node) || typeof node.value !== "boolean") {
+      this.error(node, `${what}: expected true or false`);
+      return false;
+    }
+    return node.value;
   }
 
   absPath(node: Node | undefined, what: string): string | undefined {

@@ -30,6 +30,11 @@ export interface Artifact {
   path: string;
   /** Absolute path in the final image. */
   dest: string;
+  /**
+   * The user knows this glibc-static program dlopens NSS modules (getaddrinfo, getpwnam...)
+   * and ships them or never reaches that code: the gate warns instead of failing.
+   */
+  allowDlopen: boolean;
   span: Span;
 }
 

@@ -63,11 +63,11 @@ async function run(bridge: FakeBridge, setup: Setup = {}) {
     Inputs: () => ({ Definitions: {} }),
     Solve: (req: moby.buildkit.v1.frontend.SolveRequest) => {
       const d = describeDef(req.Definition ?? {});
-      const local = d.sources.find((s) => s.identifier.startsWith("local://"));
+      const local = d.sources.find((s) => s.identifier?.startsWith("local://"));
       let id = "output";
-      if (d.execs.length === 0 && local?.attrs["local.followpaths"]?.includes("scratchkit.yaml"))
+      if (d.execs.length === 0 && local?.attrs?.["local.followpaths"]?.includes("scratchkit.yaml"))
         id = "manifest";
-      else if (d.execs.length === 0 && local?.attrs["local.followpaths"]?.includes(".dockerignore"))
+      else if (d.execs.length === 0 && local?.attrs?.["local.followpaths"]?.includes(".dockerignore"))
         id = "ignore";
       else if (d.files.length > 0) id = "image";
       return { result: { ref: { id } } };
@@ -224,7 +224,7 @@ describe("frontend flow against a fake LLBBridge", () => {
     );
     expect(output.execs.map((e) => e.network)).toEqual([pb.NetMode.HOST, pb.NetMode.HOST]);
     const ctx = output.sources.find((s) => s.identifier === "local://context");
-    expect(JSON.parse(ctx?.attrs["local.excludepatterns"] ?? "[]")).toEqual(["secret", "!keep"]);
-    expect(ctx?.attrs["local.session"]).toBe("session-1");
+    expect(JSON.parse(ctx?.attrs?.["local.excludepatterns"] ?? "[]")).toEqual(["secret", "!keep"]);
+    expect(ctx?.attrs?.["local.session"]).toBe("session-1");
   });
 });

@@ -265,7 +265,6 @@ describe("gateway protocol over the stdio transport", () => {
       stdoutWrite.mockRestore();
     }
     expect(stdoutWrite).not.toHaveBeenCalled();
-    // biome-ignore lint/suspicious/noExplicitAny: pino's stream symbol is untyped
     const stream = (log as any)[pino.symbols.streamSym] as { fd: number };
     expect(stream.fd).toBe(2);
     expect(assertHttp2Stream(Buffer.concat(written))).toBeGreaterThan(3);

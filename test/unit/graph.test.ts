@@ -44,7 +44,7 @@ describe("the build graph", () => {
     const file = ops.find((o) => o.file);
     expect(file?.inputs).toHaveLength(1);
     expect(file?.inputs[0]?.index).toBe(1);
-    const action = file?.file?.actions[0];
+    const action = file?.file?.actions?.[0];
     expect(action).toMatchObject({ input: -1, secondaryInput: 0, output: 0 });
     expect(action?.copy).toMatchObject({
       src: "/hello",
@@ -65,9 +65,11 @@ describe("the build graph", () => {
       ]),
     );
     const execDigests = marshalled.digests.filter((_, i) => ops[i]?.exec);
-    const lines = execDigests.map((d) => def.Source?.locations[d]?.locations[0]?.ranges[0]?.start?.line);
+    const lines = execDigests.map(
+      (d) => def.Source?.locations?.[d]?.locations?.[0]?.ranges?.[0]?.start?.line,
+    );
     expect(lines).toEqual([3, 4]);
-    expect(def.Source?.infos[0]?.filename).toBe("scratchkit.yaml");
+    expect(def.Source?.infos?.[0]?.filename).toBe("scratchkit.yaml");
   });
 
   it("is deterministic: the same manifest gives byte-identical definitions", () => {
@@ -85,7 +87,7 @@ describe("the build graph", () => {
 
   it("builds for the requested platform", () => {
     const { ops } = decode(ALPINE_HELLO, { os: "linux", architecture: "arm64" });
-    for (const o of ops.filter((x) => x.exec || x.source?.identifier.startsWith("docker-image"))) {
+    for (const o of ops.filter((x) => x.exec || x.source?.identifier?.startsWith("docker-image"))) {
       expect(o.platform?.Architecture).toBe("arm64");
     }
   });
@@ -99,6 +101,6 @@ describe("the build graph", () => {
     const second = execs[1]?.exec?.mounts ?? [];
     // The second command mounts the first one's outputs, not scratch or the raw context.
     expect(second.find((m) => m.dest === "/out")?.input).not.toBe(-1);
-    expect(ops.find((o) => o.file)?.file?.actions[0]?.copy?.src).toBe("/bin/x");
+    expect(ops.find((o) => o.file)?.file?.actions?.[0]?.copy?.src).toBe("/bin/x");
   });
 });

@@ -26,7 +26,7 @@ describe("manifest v1", () => {
     expect(m.build.run).toHaveLength(1);
     expect(m.build.run[0]?.span.line).toBe(4);
     expect(m.artifacts).toEqual([
-      { path: "hello", dest: "/hello", span: expect.objectContaining({ line: 5 }) },
+      { path: "hello", dest: "/hello", allowDlopen: false, span: expect.objectContaining({ line: 5 }) },
     ]);
     expect(m.image.entrypoint).toEqual(["/hello"]);
     expect(m.name).toBe("hello");
