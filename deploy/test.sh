@@ -10,4 +10,13 @@ bash deploy/engine.sh
 bash deploy/frontend-image.sh
 # shellcheck source=deploy/env.sh
 . deploy/env.sh
-npx vitest run "$@"
+report="$(mktemp)"
+status=0
+npx vitest run --reporter=default --reporter=json --outputFile.json="${report}" "$@" || status=$?
+# One plain closing line with the counts, whatever the runner printed above it.
+node -e '
+const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+console.log(`tests: ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests + r.numTodoTests} skipped`);
+' "${report}" || true
+rm -f "${report}"
+exit "${status}"
