@@ -4,6 +4,7 @@ import { parseArgs } from "node:util";
 import { connectDocker } from "../engine/docker.js";
 import { imageContents, runImage } from "../engine/image-contents.js";
 import { parsePlatform } from "../gateway/opts.js";
+import { CHECK_ELF_USAGE, checkElf } from "./check-elf.js";
 import { manifestDefinition } from "../graph/definition.js";
 import { ManifestError, parseManifest } from "../manifest/index.js";
 
@@ -11,8 +12,10 @@ const USAGE = `usage: scratchkit <command> [options]
 
 commands:
   show-image NAME [--run]        list an image's layers, files and entrypoint (and run it)
-  llb MANIFEST [--platform P]    print the LLB definition a manifest becomes, as JSON
+  llb MANIFEST [--platform P] [--target T]
+                                 print the LLB definition a manifest becomes, as JSON
   lint MANIFEST                  check a manifest; errors as file:line:col
+  ${CHECK_ELF_USAGE}
 `;
 
 type Command = (args: string[]) => Promise<number>;
@@ -21,6 +24,7 @@ const commands: Record<string, Command> = {
   "show-image": showImage,
   llb: printLlb,
   lint: lint,
+  "check-elf": (args) => checkElf(args),
 };
 
 async function showImage(args: string[]): Promise<number> {
@@ -59,16 +63,16 @@ async function printLlb(args: string[]): Promise<number> {
   const { positionals, values } = parseArgs({
     args,
     allowPositionals: true,
-    options: { platform: { type: "string", default: "linux/amd64" } },
+    options: { platform: { type: "string", default: "linux/amd64" }, target: { type: "string" } },
   });
   const file = positionals[0];
   if (!file) return usage("llb needs a manifest file");
   const manifest = readManifest(file);
   if (!manifest) return 1;
-  const { definition, digests } = manifestDefinition(
-    manifest,
-    parsePlatform(values.platform ?? "linux/amd64"),
-  );
+  const { definition, digests } = manifestDefinition(manifest, {
+    platform: parsePlatform(values.platform ?? "linux/amd64"),
+    ...(values.target ? { target: values.target } : {}),
+  });
   console.log(JSON.stringify({ digests, definition }, null, 2));
   return 0;
 }

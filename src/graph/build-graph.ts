@@ -1,15 +1,8 @@
-import {
-  copy,
-  type FileAction,
-  image,
-  type SourceLocation,
-  type SourceMap,
-  type State,
-  scratch,
-} from "../llb/index.js";
+import { image, type MountSpec, type SourceLocation, type SourceMap, type State, scratch } from "../llb/index.js";
 import { OUTPUT_DIR } from "../manifest/defaults.js";
 import type { Span } from "../manifest/types.js";
-import type { BuildPlan } from "../plan/types.js";
+import type { BuildPlan, BuildStep } from "../plan/types.js";
+import { imageState } from "./image-stage.js";
 
 export interface GraphInputs {
   /** The build context, already filtered by .dockerignore. */
@@ -21,7 +14,7 @@ export interface GraphInputs {
 export interface BuildGraph {
   /** The build stage's output directory: the artifacts, before they are verified. */
   output: State;
-  /** The final FROM scratch filesystem: only the artifacts, at their destinations. */
+  /** The final FROM scratch filesystem: only the artifacts, data and essentials. */
   image: State;
 }
 
@@ -40,6 +33,7 @@ export function buildGraph(plan: BuildPlan, inputs: GraphInputs): BuildGraph {
     resolveMode: plan.imageResolveMode,
   }).withPlatform(plan.platform);
   let src = inputs.context;
+  let toolRoot = root;
   let out = scratch();
   for (const step of plan.steps) {
     const common = {
@@ -53,34 +47,37 @@ export function buildGraph(plan: BuildPlan, inputs: GraphInputs): BuildGraph {
     if (step.kind === "packages") {
       // Packages do not see the context, so editing a source file never reinstalls them.
       root = root.run(common);
+      toolRoot = root;
       continue;
     }
     const exec = root.run({
       ...common,
-      mounts: [
-        { dest: plan.workdir, source: src },
-        { dest: OUTPUT_DIR, source: out },
-      ],
+      mounts: [{ dest: plan.workdir, source: src }, { dest: OUTPUT_DIR, source: out }, ...stepMounts(step)],
     });
     root = exec;
     src = exec.getMount(plan.workdir);
     out = exec.getMount(OUTPUT_DIR);
   }
 
-  // One FileOp, so the image gets exactly one layer holding only the artifacts.
-  const opts = { followSymlinks: true, createDestPath: true };
-  const files = plan.artifacts.reduce<FileAction | undefined>(
-    (acc, a) => (acc ? acc.copy(out, `/${a.path}`, a.dest, opts) : copy(out, `/${a.path}`, a.dest, opts)),
-    undefined,
-  );
-  const names = plan.artifacts.map((a) => a.dest).join(" ");
-  const finalImage = files
-    ? scratch().file(files, {
-        name: `[image 1/1] copy ${names}`,
-        location: at(spanOf(plan.artifacts.map((a) => a.span))),
-      })
-    : scratch();
+  const t = plan.target;
+  const spans = [...t.artifacts, ...t.data].map((a) => a.span);
+  const finalImage = imageState(t, { output: out, buildRoot: root, toolRoot, context: inputs.context }, plan.epoch, {
+    name: `[image 1/1] copy ${[...t.data, ...t.artifacts].map((a) => a.dest).join(" ")}`,
+    location: at(spanOf(spans)),
+  });
   return { output: out, image: finalImage };
+}
+
+/** Cache and secret mounts of one command; secrets never enter a layer or the LLB as data. */
+function stepMounts(step: BuildStep): MountSpec[] {
+  return [
+    ...step.cache.map(
+      (c): MountSpec => ({ dest: c.path, type: "cache", cacheId: c.id ?? c.path, sharing: c.sharing }),
+    ),
+    ...step.secrets.map(
+      (s): MountSpec => ({ dest: s.target, type: "secret", secretId: s.id, optional: !s.required }),
+    ),
+  ];
 }
 
 function spanOf(spans: Span[]): Span {

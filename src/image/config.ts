@@ -1,47 +1,71 @@
 import type { Manifest } from "../manifest/types.js";
 import { DEFAULT_PATH, mergeEnv } from "../plan/plan.js";
-import type { Platform } from "../plan/types.js";
+import type { BuildPlan } from "../plan/types.js";
 
 /** The OCI image config BuildKit's exporter receives as `containerimage.config`. */
 export interface ImageConfig {
+  created?: string;
   architecture: string;
   os: string;
   variant?: string;
   config: {
+    User?: string;
+    ExposedPorts?: Record<string, Record<string, never>>;
     Env: string[];
     Entrypoint?: string[];
     Cmd?: string[];
-    User?: string;
+    Volumes?: Record<string, Record<string, never>>;
     WorkingDir?: string;
     Labels?: Record<string, string>;
+    StopSignal?: string;
   };
   rootfs: { type: "layers"; diff_ids: string[] };
-  history: Array<{ created_by: string; comment: string; empty_layer?: boolean }>;
+  history: Array<{ created?: string; created_by: string; comment: string; empty_layer?: boolean }>;
 }
 
 export interface ConfigOptions {
-  platform: Platform;
   /** `label:*` frontend opts (docker buildx build --label); they override the manifest's. */
   labels?: Record<string, string>;
+  /** The build image, recorded as provenance in the OCI base labels. */
+  base?: { name: string; digest: string };
+  /** From buildx's git detection (`vcs:source`, `vcs:revision` opts). */
+  source?: string;
+  revision?: string;
 }
 
-/** Builds the final image's config from the manifest. Pure; key order is fixed. */
-export function imageConfig(m: Manifest, opts: ConfigOptions): ImageConfig {
-  const img = m.image;
-  const labels = Object.fromEntries(
-    [...img.labels, ...Object.entries(opts.labels ?? {})].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
-  );
-  const config: ImageConfig["config"] = {
-    // A scratch image has no env of its own; PATH is set like the Dockerfile frontend does.
-    Env: mergeEnv([DEFAULT_PATH], img.env),
-  };
+/** Builds the final image's config. Pure; key order is fixed. */
+export function imageConfig(m: Manifest, plan: BuildPlan, opts: ConfigOptions = {}): ImageConfig {
+  const t = plan.target;
+  const img = t.image;
+  const created = plan.epoch !== undefined ? new Date(plan.epoch * 1000).toISOString() : undefined;
+  const oci: Array<[string, string]> = [["org.opencontainers.image.title", t.name]];
+  const version = plan.env.find((e) => e.startsWith("VERSION="))?.slice("VERSION=".length);
+  if (version) oci.push(["org.opencontainers.image.version", version]);
+  if (opts.source) oci.push(["org.opencontainers.image.source", opts.source]);
+  if (opts.revision) oci.push(["org.opencontainers.image.revision", opts.revision]);
+  if (created) oci.push(["org.opencontainers.image.created", created]);
+  if (opts.base) {
+    oci.push(["org.opencontainers.image.base.name", opts.base.name]);
+    if (opts.base.digest) oci.push(["org.opencontainers.image.base.digest", opts.base.digest]);
+  }
+  // Automatic labels first, then the manifest's, then --label: the most explicit wins.
+  const labels = sortedRecord([...oci, ...img.labels, ...Object.entries(opts.labels ?? {})]);
+  // Built key by key so the JSON keeps Docker's familiar order (User, ExposedPorts, Env, ...).
+  const config = {} as ImageConfig["config"];
+  if (img.user) config.User = img.user;
+  if (img.ports.length > 0) config.ExposedPorts = sortedRecord(img.ports.map((p) => [p, {}]));
+  // A scratch image has no env of its own; PATH is set like the Dockerfile frontend does.
+  config.Env = mergeEnv([DEFAULT_PATH], img.env);
   if (img.entrypoint) config.Entrypoint = img.entrypoint;
   if (img.cmd) config.Cmd = img.cmd;
-  if (img.user) config.User = img.user;
+  if (img.volumes.length > 0) config.Volumes = sortedRecord(img.volumes.map((v) => [v, {}]));
   config.WorkingDir = img.workdir ?? "/";
-  if (Object.keys(labels).length > 0) config.Labels = labels;
-  const p = opts.platform;
+  config.Labels = labels;
+  if (img.stopSignal) config.StopSignal = img.stopSignal;
+  const p = plan.platform;
+  const dests = [...t.data, ...t.artifacts].map((a) => a.dest).join(" ");
   return {
+    ...(created ? { created } : {}),
     architecture: p.architecture,
     os: p.os,
     ...(p.variant ? { variant: p.variant } : {}),
@@ -49,9 +73,15 @@ export function imageConfig(m: Manifest, opts: ConfigOptions): ImageConfig {
     rootfs: { type: "layers", diff_ids: [] },
     history: [
       {
-        created_by: `scratchkit: copy ${m.artifacts.map((a) => a.dest).join(" ")}`,
+        ...(created ? { created } : {}),
+        created_by: `scratchkit: ${m.name} ${t.name}: copy ${dests}`,
         comment: "buildkit.scratchkit.v0",
       },
     ],
   };
+}
+
+function sortedRecord<T>(entries: Array<[string, T]>): Record<string, T> {
+  const map = new Map(entries);
+  return Object.fromEntries([...map].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }

@@ -13,6 +13,29 @@ export interface Located<T> {
 }
 
 export type PackageManager = "apk" | "apt" | "none";
+export type PresetName = "c" | "c++" | "go" | "rust" | "zig";
+
+/** A cache directory kept between builds (RUN --mount=type=cache). */
+export interface CacheMount {
+  path: string;
+  id?: string;
+  sharing: "shared" | "private" | "locked";
+}
+
+/** A build secret (docker buildx build --secret id=...), mounted as a file for a step only. */
+export interface SecretMount {
+  id: string;
+  /** Where the file appears; default /run/secrets/<id>. */
+  target: string;
+  required: boolean;
+}
+
+/** One build command and what it mounts besides the context and /out. */
+export interface RunStep {
+  command: Located<string>;
+  cache: CacheMount[];
+  secrets: SecretMount[];
+}
 
 export interface BuildSpec {
   image: Located<string>;
@@ -21,7 +44,10 @@ export interface BuildSpec {
   /** Where the build context is mounted and commands run. */
   workdir: string;
   env: Array<[string, string]>;
-  run: Located<string>[];
+  run: RunStep[];
+  /** Which context files the build sees (on top of .dockerignore). */
+  contextInclude: string[];
+  contextExclude: string[];
   span: Span;
 }
 
@@ -30,12 +56,38 @@ export interface Artifact {
   path: string;
   /** Absolute path in the final image. */
   dest: string;
+  /** File mode in the image; undefined keeps the built file's. */
+  mode?: number;
   /**
    * The user knows this glibc-static program dlopens NSS modules (getaddrinfo, getpwnam...)
    * and ships them or never reaches that code: the gate warns instead of failing.
    */
   allowDlopen: boolean;
   span: Span;
+}
+
+/** Data shipped as is (not verified as a program): from the context or the build stage. */
+export interface DataFile {
+  from: "context" | "build";
+  /** Path in the context (relative) or in the build stage's filesystem (absolute). */
+  src: string;
+  dest: string;
+  mode?: number;
+  owner?: { uid: number; gid: number };
+  span: Span;
+}
+
+/** Files the frontend writes itself, because a scratch image has none of them. */
+export interface Essentials {
+  /** passwd/group with root, nobody and nonroot (65532), like distroless. */
+  nonroot: boolean;
+  /** The build image's CA bundle at /etc/ssl/certs/ca-certificates.crt, with SSL_CERT_FILE. */
+  caCertificates: boolean;
+  /** Zones copied from the build image's /usr/share/zoneinfo. */
+  tzdata: string[];
+  /** /tmp with mode 1777. */
+  tmp: boolean;
+  span?: Span;
 }
 
 export interface ImageSpec {
@@ -45,6 +97,28 @@ export interface ImageSpec {
   user?: string;
   workdir?: string;
   labels: Array<[string, string]>;
+  /** "8080/tcp" form. */
+  ports: string[];
+  volumes: string[];
+  stopSignal?: string;
+}
+
+/** One image the manifest can produce; `--target` picks one. */
+export interface Target {
+  name: string;
+  description?: string;
+  artifacts: Artifact[];
+  data: DataFile[];
+  essentials: Essentials;
+  image: ImageSpec;
+  span: Span;
+}
+
+/** A declared build argument (--build-arg NAME=...), with its default. */
+export interface BuildArg {
+  name: string;
+  default?: string;
+  span: Span;
 }
 
 export interface Manifest {
@@ -53,7 +127,9 @@ export interface Manifest {
   source: string;
   version: 1;
   name: string;
+  preset?: PresetName;
+  args: BuildArg[];
   build: BuildSpec;
-  artifacts: Artifact[];
-  image: ImageSpec;
+  /** The first target is the default one. */
+  targets: Target[];
 }

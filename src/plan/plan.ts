@@ -1,4 +1,4 @@
-import type { Manifest } from "../manifest/types.js";
+import type { Manifest, Span, Target } from "../manifest/types.js";
 import type { BuildPlan, BuildStep, NetworkMode, Platform } from "./types.js";
 
 /** What BuildKit's own frontends use when an image sets no PATH. */
@@ -10,21 +10,52 @@ export interface PlanOptions {
   baseEnv?: string[];
   network?: NetworkMode;
   imageResolveMode?: "default" | "pull" | "local";
+  /** --build-arg values; only the manifest's declared args are used. */
+  buildArgs?: ReadonlyMap<string, string>;
+  /** --target; default the manifest's first target. */
+  target?: string;
+  epoch?: number;
 }
 
-/** Turns a validated manifest into the build stage's steps. Pure. */
+/** A problem with the build's options rather than the manifest's syntax. */
+export class PlanError extends Error {
+  constructor(
+    message: string,
+    readonly span?: Span,
+  ) {
+    super(message);
+    this.name = "PlanError";
+  }
+}
+
+/** Turns a validated manifest into the build stage's steps and the chosen image. Pure. */
 export function planBuild(m: Manifest, opts: PlanOptions): BuildPlan {
+  const target = selectTarget(m, opts.target);
+  const args = resolveArgs(m, opts.buildArgs);
   const b = m.build;
   const steps: Omit<BuildStep, "name">[] = [];
-  if (b.packages.length > 0 && b.packageManager.value !== "none") {
-    const pkgs = b.packages.map((p) => p.value);
+  const packages = [...b.packages.map((p) => p.value)];
+  // Essentials copy files out of the build image, so it must have them.
+  if (b.packageManager.value !== "none") {
+    if (target.essentials.caCertificates) packages.push("ca-certificates");
+    if (target.essentials.tzdata.length > 0) packages.push("tzdata");
+  }
+  const unique = [...new Set(packages)];
+  if (unique.length > 0 && b.packageManager.value !== "none") {
     const first = b.packages[0];
     const last = b.packages[b.packages.length - 1];
-    const span =
-      first && last ? { ...first.span, endLine: last.span.endLine, endCol: last.span.endCol } : b.span;
-    steps.push({ kind: "packages", args: installCommand(b.packageManager.value, pkgs), span });
+    const span = first && last ? { ...first.span, endLine: last.span.endLine, endCol: last.span.endCol } : b.span;
+    steps.push({ kind: "packages", args: installCommand(b.packageManager.value, unique), cache: [], secrets: [], span });
   }
-  for (const r of b.run) steps.push({ kind: "run", args: ["/bin/sh", "-c", r.value], span: r.span });
+  for (const r of b.run) {
+    steps.push({
+      kind: "run",
+      args: ["/bin/sh", "-c", r.command.value],
+      cache: r.cache,
+      secrets: r.secrets,
+      span: r.command.span,
+    });
+  }
 
   return {
     platform: opts.platform,
@@ -32,10 +63,42 @@ export function planBuild(m: Manifest, opts: PlanOptions): BuildPlan {
     imageResolveMode: opts.imageResolveMode ?? "default",
     network: opts.network ?? "sandbox",
     workdir: b.workdir,
-    env: mergeEnv(opts.baseEnv ?? [], b.env),
+    // Declared build args reach the commands as env, like ARG in a Dockerfile.
+    env: mergeEnv(opts.baseEnv ?? [], [...b.env, ...args]),
     steps: steps.map((s, i) => ({ ...s, name: `[build ${i + 1}/${steps.length}] ${display(s)}` })),
-    artifacts: m.artifacts,
+    target: substituteTarget(target, new Map(args)),
+    contextInclude: b.contextInclude,
+    contextExclude: b.contextExclude,
+    ...(opts.epoch !== undefined ? { epoch: opts.epoch } : {}),
   };
+}
+
+function selectTarget(m: Manifest, name: string | undefined): Target {
+  const first = m.targets[0];
+  if (!first) throw new PlanError("the manifest defines no image");
+  if (!name) return first;
+  const t = m.targets.find((x) => x.name === name);
+  if (!t) {
+    throw new PlanError(`target ${JSON.stringify(name)} not found; the manifest defines ${m.targets.map((x) => x.name).join(", ")}`);
+  }
+  return t;
+}
+
+function resolveArgs(m: Manifest, given: ReadonlyMap<string, string> | undefined): Array<[string, string]> {
+  const out: Array<[string, string]> = [];
+  for (const a of m.args) {
+    const v = given?.get(a.name) ?? a.default;
+    if (v !== undefined) out.push([a.name, v]);
+  }
+  return out;
+}
+
+/** `${NAME}` in image labels and env values, for declared build args only (documented). */
+function substituteTarget(t: Target, args: Map<string, string>): Target {
+  if (args.size === 0) return t;
+  const sub = (s: string) => s.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (all, k: string) => args.get(k) ?? all);
+  const pairs = (xs: Array<[string, string]>) => xs.map(([k, v]): [string, string] => [k, sub(v)]);
+  return { ...t, image: { ...t.image, labels: pairs(t.image.labels), env: pairs(t.image.env) } };
 }
 
 function installCommand(pm: "apk" | "apt", pkgs: string[]): string[] {

@@ -1,4 +1,4 @@
-import type { Artifact, Span } from "../manifest/types.js";
+import type { CacheMount, SecretMount, Span, Target } from "../manifest/types.js";
 
 export interface Platform {
   os: string;
@@ -15,6 +15,8 @@ export interface BuildStep {
   args: string[];
   /** Progress label, e.g. `[build 2/3] cc -static -Os -o /out/hello hello.c`. */
   name: string;
+  cache: CacheMount[];
+  secrets: SecretMount[];
   span: Span;
 }
 
@@ -27,5 +29,10 @@ export interface BuildPlan {
   workdir: string;
   env: string[];
   steps: BuildStep[];
-  artifacts: Artifact[];
+  /** The image being built (--target), with build args substituted. */
+  target: Target;
+  contextInclude: string[];
+  contextExclude: string[];
+  /** SOURCE_DATE_EPOCH: timestamps of every file written into the image. */
+  epoch?: number;
 }

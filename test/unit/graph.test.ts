@@ -11,7 +11,7 @@ const ALPINE_HELLO =
 
 function decode(text: string, platform = AMD64) {
   const m = parseManifest(text, "scratchkit.yaml");
-  const marshalled = manifestDefinition(m, platform);
+  const marshalled = manifestDefinition(m, { platform });
   const def = pb.Definition.decode(marshalled.bytes);
   const ops = def.def.map((b) => pb.Op.decode(b));
   return { def, ops, marshalled };
@@ -102,5 +102,69 @@ describe("the build graph", () => {
     // The second command mounts the first one's outputs, not scratch or the raw context.
     expect(second.find((m) => m.dest === "/out")?.input).not.toBe(-1);
     expect(ops.find((o) => o.file)?.file?.actions?.[0]?.copy?.src).toBe("/bin/x");
+  });
+});
+
+describe("the image stage", () => {
+  const TEXT = [
+    "name: srv",
+    "build:",
+    "  image: alpine:3.22",
+    "  secrets: [token]",
+    "  cache: [/root/.cache]",
+    "  run: make",
+    "artifacts: [{path: srv, mode: '0755'}]",
+    "data: [config.json, {src: /etc/mime.types, from: build, owner: '65532'}]",
+    "essentials: [nonroot, ca-certificates, tmp, {tzdata: [UTC]}]",
+    "",
+  ].join("\n");
+
+  function fileActions(epoch?: number) {
+    const m = parseManifest(TEXT, "scratchkit.yaml");
+    const { bytes } = manifestDefinition(m, { platform: AMD64, ...(epoch !== undefined ? { epoch } : {}) });
+    const ops = pb.Definition.decode(bytes).def.map((b) => pb.Op.decode(b));
+    return { ops, actions: ops.find((o) => o.file)?.file?.actions ?? [] };
+  }
+
+  it("writes essentials, data and artifacts in one FileOp on scratch", () => {
+    const { actions } = fileActions();
+    const what = actions.map((a) =>
+      a.mkdir ? `mkdir ${a.mkdir.path} ${a.mkdir.mode?.toString(8)}` : a.mkfile ? `mkfile ${a.mkfile.path}` : `copy ${a.copy?.src} ${a.copy?.dest}`,
+    );
+    expect(what).toEqual([
+      "mkdir /etc 755",
+      "mkfile /etc/passwd",
+      "mkfile /etc/group",
+      "mkdir /home/nonroot 700",
+      "copy /tmp /tmp",
+      "copy /etc/ssl/certs/ca-certificates.crt /etc/ssl/certs/ca-certificates.crt",
+      "copy /usr/share/zoneinfo/UTC /usr/share/zoneinfo/UTC",
+      "copy /config.json /config.json",
+      "copy /etc/mime.types /etc/mime.types",
+      "copy /srv /srv",
+    ]);
+    const passwd = new TextDecoder().decode(actions[1]?.mkfile?.data ?? new Uint8Array());
+    expect(passwd).toContain("nonroot:x:65532:65532:");
+    expect(actions.find((a) => a.copy?.dest === "/etc/mime.types")?.copy?.owner?.user?.byID).toBe(65532);
+    expect(actions.at(-1)?.copy?.mode).toBe(0o755);
+    // BuildKit's mkdir drops the sticky bit, so /tmp comes from a mkdir -m 1777 in the build image.
+    const { ops } = fileActions();
+    expect(ops.some((o) => o.exec?.meta?.args?.join(" ") === "mkdir -m 1777 /scratchkit-tmp/tmp")).toBe(true);
+  });
+
+  it("stamps every file with SOURCE_DATE_EPOCH", () => {
+    const { actions } = fileActions(1700000000);
+    for (const a of actions) {
+      const ts = a.mkdir?.timestamp ?? a.mkfile?.timestamp ?? a.copy?.timestamp;
+      expect(ts).toBe(1700000000 * 1e9);
+    }
+  });
+
+  it("mounts caches and secrets for the build step, never as data in the LLB", () => {
+    const { ops } = fileActions();
+    const make = ops.find((o) => o.exec?.meta?.args?.at(-1) === "make")?.exec;
+    const mounts = make?.mounts ?? [];
+    expect(mounts.find((m) => m.dest === "/root/.cache")).toMatchObject({ mountType: pb.MountType.CACHE, cacheOpt: { ID: "/root/.cache" } });
+    expect(mounts.find((m) => m.dest === "/run/secrets/token")).toMatchObject({ mountType: pb.MountType.SECRET, secretOpt: { ID: "token" } });
   });
 });

@@ -24,11 +24,11 @@ describe("manifest v1", () => {
     expect(m.build.packageManager.value).toBe("apk");
     expect(m.build.packages.map((p) => p.value)).toEqual(["gcc", "musl-dev"]);
     expect(m.build.run).toHaveLength(1);
-    expect(m.build.run[0]?.span.line).toBe(4);
-    expect(m.artifacts).toEqual([
+    expect(m.build.run[0]?.command.span.line).toBe(4);
+    expect(m.targets[0]?.artifacts).toEqual([
       { path: "hello", dest: "/hello", allowDlopen: false, span: expect.objectContaining({ line: 5 }) },
     ]);
-    expect(m.image.entrypoint).toEqual(["/hello"]);
+    expect(m.targets[0]?.image.entrypoint).toEqual(["/hello"]);
     expect(m.name).toBe("hello");
   });
 
@@ -63,15 +63,15 @@ describe("manifest v1", () => {
       ["CFLAGS", "-Os"],
       ["N", "1"],
     ]);
-    expect(m.build.run.map((r) => [r.value, r.span.line])).toEqual([
+    expect(m.build.run.map((r) => [r.command.value, r.command.span.line])).toEqual([
       ["make", 9],
       ["cp tool /out/bin/tool", 10],
     ]);
-    expect(m.artifacts.map((a) => [a.path, a.dest])).toEqual([
+    expect(m.targets[0]?.artifacts.map((a) => [a.path, a.dest])).toEqual([
       ["bin/tool", "/usr/bin/tool"],
       ["data.txt", "/data.txt"],
     ]);
-    expect(m.image).toMatchObject({ entrypoint: ["/usr/bin/tool", "--serve"], user: "65532:65532" });
+    expect(m.targets[0]?.image).toMatchObject({ entrypoint: ["/usr/bin/tool", "--serve"], user: "65532:65532" });
   });
 
   it.each([

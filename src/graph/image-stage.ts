@@ -1,0 +1,82 @@
+import { CA_BUNDLE, GROUP, PASSWD, ZONEINFO } from "../image/essentials.js";
+import { type Chown, copy, type FileAction, mkdir, mkfile, type OpOptions, type State, scratch } from "../llb/index.js";
+import type { Target } from "../manifest/types.js";
+
+export interface ImageSources {
+  /** The build stage's /out. */
+  output: State;
+  /** The build stage's root filesystem after the last command (data `from: build`, CA, zones). */
+  buildRoot: State;
+  /** The build image after its packages: runs the one helper command the image stage needs. */
+  toolRoot: State;
+  context: State;
+}
+
+type Chain = Pick<FileAction, "mkdir" | "mkfile" | "copy">;
+
+/**
+ * The FROM scratch filesystem as one FileOp (one layer): essentials the frontend writes
+ * itself, then data, then the artifacts. Nothing else ends up in the image.
+ */
+export function imageFiles(t: Target, src: ImageSources, epoch?: number): FileAction | undefined {
+  const ts = epoch !== undefined ? { timestamp: epoch } : {};
+  let chain: FileAction | undefined;
+  const next = (): Chain => chain ?? { mkdir, mkfile, copy };
+  const e = t.essentials;
+  if (e.nonroot) {
+    chain = next().mkdir("/etc", 0o755, { makeParents: true, ...ts });
+    chain = next().mkfile("/etc/passwd", 0o644, PASSWD, ts);
+    chain = next().mkfile("/etc/group", 0o644, GROUP, ts);
+    chain = next().mkdir("/home/nonroot", 0o700, { makeParents: true, owner: ids(65532, 65532), ...ts });
+  }
+  if (e.tmp) chain = next().copy(stickyTmp(src.toolRoot), "/tmp", "/tmp", { ...ts });
+  const fromBuild = { followSymlinks: true, createDestPath: true, ...ts };
+  if (e.caCertificates) chain = next().copy(src.buildRoot, CA_BUNDLE, CA_BUNDLE, fromBuild);
+  for (const zone of e.tzdata) {
+    chain = next().copy(src.buildRoot, `${ZONEINFO}/${zone}`, `${ZONEINFO}/${zone}`, fromBuild);
+  }
+  for (const d of t.data) {
+    chain = next().copy(d.from === "context" ? src.context : src.buildRoot, d.from === "context" ? `/${d.src}` : d.src, d.dest, {
+      followSymlinks: true,
+      createDestPath: true,
+      copyDirContentsOnly: true,
+      ...(d.mode !== undefined ? { mode: d.mode } : {}),
+      ...(d.owner ? { owner: ids(d.owner.uid, d.owner.gid) } : {}),
+      ...ts,
+    });
+  }
+  for (const a of t.artifacts) {
+    chain = next().copy(src.output, `/${a.path}`, a.dest, {
+      followSymlinks: true,
+      createDestPath: true,
+      ...(a.mode !== undefined ? { mode: a.mode } : {}),
+      ...ts,
+    });
+  }
+  return chain;
+}
+
+/** The image filesystem, or an empty scratch when there is nothing to put in it. */
+export function imageState(t: Target, src: ImageSources, epoch: number | undefined, opts: OpOptions): State {
+  const files = imageFiles(t, src, epoch);
+  return files ? scratch().file(files, opts) : scratch();
+}
+
+/**
+ * A /tmp with mode 1777. BuildKit's mkdir keeps only the permission bits (mode & 0777), so
+ * the sticky directory is made by the build image's own mkdir, then copied, mode intact.
+ */
+function stickyTmp(tools: State): State {
+  return tools
+    .run({
+      args: ["mkdir", "-m", "1777", "/scratchkit-tmp/tmp"],
+      mounts: [{ dest: "/scratchkit-tmp", source: scratch() }],
+      network: "none",
+      name: "[image] make /tmp (mode 1777)",
+    })
+    .getMount("/scratchkit-tmp");
+}
+
+function ids(uid: number, gid: number): Chown {
+  return { user: { id: uid }, group: { id: gid } };
+}

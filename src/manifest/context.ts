@@ -1,0 +1,161 @@
+import path from "node:path/posix";
+import { isMap, isScalar, isSeq, type LineCounter, type Node, type Pair, type YAMLMap } from "yaml";
+import { OUTPUT_DIR } from "./defaults.js";
+import type { Diagnostic } from "./errors.js";
+import { closest } from "./suggest.js";
+import type { Located, Span } from "./types.js";
+
+/** Reads typed values out of the YAML tree, collecting located diagnostics instead of throwing. */
+export class Context {
+  readonly diagnostics: Diagnostic[] = [];
+  constructor(
+    private readonly lines: LineCounter,
+    private readonly source: string,
+  ) {}
+
+  span(node: Node | undefined): Span {
+    const [start, end] = node?.range ?? [0, 0];
+    const a = this.lines.linePos(start);
+    // The range end sits after the value; step back so a value ending a line stays on it.
+    const b = this.lines.linePos(Math.max(start, trimEnd(this.source, end)));
+    return { line: a.line, col: a.col, endLine: b.line, endCol: b.col };
+  }
+
+  error(node: Node | undefined, message: string): void {
+    this.errorSpan(this.span(node), message);
+  }
+
+  errorSpan(span: Span, message: string): void {
+    this.diagnostics.push({ span, message });
+  }
+
+  errorAt(start: number, end: number, message: string): void {
+    const a = this.lines.linePos(start);
+    const b = this.lines.linePos(end);
+    this.errorSpan({ line: a.line, col: a.col, endLine: b.line, endCol: b.col }, message);
+  }
+
+  /** An unknown word, with a "did you mean" hint when one is close. */
+  unknown(node: Node | undefined, word: string, known: readonly string[], what: string): void {
+    const hint = closest(word, known);
+    this.error(
+      node,
+      `unknown ${what} ${word}${hint ? `; did you mean ${hint}?` : `; expected one of ${known.join(", ")}`}`,
+    );
+  }
+
+  /** Reads a mapping's keys, reporting unknown ones with a "did you mean" hint. */
+  keys(map: YAMLMap, known: readonly string[], prefix: string): Map<string, Node | undefined> {
+    const out = new Map<string, Node | undefined>();
+    for (const pair of map.items as Pair<Node, Node>[]) {
+      const key = isScalar(pair.key) ? String(pair.key.value) : undefined;
+      if (key === undefined) {
+        this.error(pair.key ?? undefined, `${prefix || "top level"}: expected a plain key`);
+        continue;
+      }
+      if (!known.includes(key)) {
+        const hint = closest(key, known);
+        this.error(
+          pair.key,
+          `unknown key ${prefix}${key}${hint ? `; did you mean ${prefix}${hint}?` : `; expected one of ${known.join(", ")}`}`,
+        );
+        continue;
+      }
+      // A key with no value ("run:") is reported where it stands, not as missing.
+      out.set(key, pair.value ?? pair.key);
+    }
+    return out;
+  }
+
+  string(node: Node | undefined, what: string, pattern?: RegExp, expected?: string): Located<string> | undefined {
+    if (!isScalar(node) || node.value === null || typeof node.value === "object") {
+      this.error(node, `${what}: expected ${expected ?? "a string"}`);
+      return undefined;
+    }
+    const value = String(node.value);
+    if (pattern && !pattern.test(value)) {
+      this.error(node, `${what}: ${JSON.stringify(value)} is not ${expected ?? "valid"}`);
+      return undefined;
+    }
+    return { value, span: this.span(node) };
+  }
+
+  stringList(node: Node | undefined, what: string, pattern?: RegExp, expected?: string): Located<string>[] {
+    if (!isSeq(node)) {
+      this.error(node, `${what}: expected a list${expected ? ` of ${expected}s` : ""}`);
+      return [];
+    }
+    const out: Located<string>[] = [];
+    for (const item of node.items as Node[]) {
+      const s = this.string(item, `${what}[]`, pattern, expected);
+      if (s) out.push(s);
+    }
+    return out;
+  }
+
+  stringMap(node: Node | undefined, what: string, keyPattern?: RegExp): Array<[string, string]> {
+    if (!isMap(node)) {
+      this.error(node, `${what}: expected a mapping of names to values`);
+      return [];
+    }
+    const out: Array<[string, string]> = [];
+    for (const pair of node.items as Pair<Node, Node>[]) {
+      const key = this.string(pair.key, `${what} key`, keyPattern, "a variable name");
+      const value = this.string(pair.value ?? undefined, `${what}.${key?.value ?? "?"}`);
+      if (key && value) out.push([key.value, value.value]);
+    }
+    return out;
+  }
+
+  boolean(node: Node | undefined, what: string): boolean {
+    if (!isScalar(node) || typeof node.value !== "boolean") {
+      this.error(node, `${what}: expected true or false`);
+      return false;
+    }
+    return node.value;
+  }
+
+  /** A file mode: an octal string like "0755" or "755" (YAML would read 0755 as a number). */
+  mode(node: Node | undefined, what: string): number | undefined {
+    const s = this.string(node, what, /^0?[0-7]{3,4}$/, 'an octal mode like "0755"');
+    return s ? Number.parseInt(s.value, 8) : undefined;
+  }
+
+  /** uid:gid as numbers: a scratch image has no /etc/passwd to resolve names against. */
+  owner(node: Node | undefined, what: string): { uid: number; gid: number } | undefined {
+    const s = this.string(node, what, /^\d{1,10}(:\d{1,10})?$/, "numeric uid[:gid], like 65532:65532");
+    if (!s) return undefined;
+    const [uid, gid] = s.value.split(":").map(Number);
+    return { uid: uid ?? 0, gid: gid ?? uid ?? 0 };
+  }
+
+  absPath(node: Node | undefined, what: string): string | undefined {
+    const s = this.string(node, what);
+    if (!s) return undefined;
+    if (!s.value.startsWith("/") || s.value.split("/").includes("..")) {
+      this.error(node, `${what}: expected an absolute path without "..", got ${JSON.stringify(s.value)}`);
+      return undefined;
+    }
+    return path.normalize(s.value).replace(/(.)\/$/, "$1");
+  }
+
+  /** A path inside the output directory: "hello", "bin/hello" or "/out/hello". */
+  outputPath(node: Node | undefined): string | undefined {
+    const s = this.string(node, "artifacts[]", undefined, `a path under ${OUTPUT_DIR}`);
+    if (!s) return undefined;
+    let p = s.value;
+    if (p.startsWith(`${OUTPUT_DIR}/`)) p = p.slice(OUTPUT_DIR.length + 1);
+    const clean = path.normalize(p);
+    if (p.startsWith("/") || clean === "." || clean.startsWith("../") || clean === ".." || p.includes("\0")) {
+      this.error(node, `artifacts[]: ${JSON.stringify(s.value)} must be a path inside ${OUTPUT_DIR}`);
+      return undefined;
+    }
+    return clean.replace(/\/$/, "");
+  }
+}
+
+function trimEnd(source: string, end: number): number {
+  let i = end;
+  while (i > 0 && /\s/.test(source[i - 1] ?? "")) i--;
+  return Math.max(0, i - 1);
+}
