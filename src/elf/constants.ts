@@ -22,6 +22,7 @@ export const PT_DYNAMIC = 2;
 export const PT_INTERP = 3;
 export const PT_NOTE = 4;
 
+export const SHT_PROGBITS = 1;
 export const SHT_SYMTAB = 2;
 
 export const DT_NULL = 0;

@@ -33,6 +33,8 @@ export interface ElfHeader {
 
 export interface ProgramHeader {
   type: number;
+  /** p_flags: PF_X 1, PF_W 2, PF_R 4. */
+  flags: number;
   offset: number;
   vaddr: bigint;
   filesz: number;
@@ -90,6 +92,7 @@ export function parseProgramHeaders(table: Uint8Array, h: ElfHeader): ProgramHea
     if (h.elfClass === ELFCLASS64) {
       out.push({
         type: d.u32(p),
+        flags: d.u32(p + 4),
         offset: toOffset(d.u64(p + 8)),
         vaddr: d.u64(p + 16),
         filesz: toOffset(d.u64(p + 32)),
@@ -98,6 +101,7 @@ export function parseProgramHeaders(table: Uint8Array, h: ElfHeader): ProgramHea
     } else {
       out.push({
         type: d.u32(p),
+        flags: d.u32(p + 24),
         offset: d.u32(p + 4),
         vaddr: BigInt(d.u32(p + 8)),
         filesz: d.u32(p + 16),

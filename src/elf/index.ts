@@ -1,5 +1,14 @@
 // Bounded ELF reader and linkage classifier. File access lives in ./file-source.js (node:fs).
 
+export {
+  HAZARD_BUDGET,
+  HAZARD_CHUNK,
+  type HazardOptions,
+  type HazardScan,
+  NSS_MARKERS,
+  needsHazardScan,
+  scanGlibcHazard,
+} from "./hazard.js";
 export { inspectElf } from "./inspect.js";
 export { normalizeArchitecture, ociArchitecture } from "./machines.js";
 export { canShipInScratch } from "./ship.js";

@@ -25,7 +25,7 @@ import { archMismatch, ociArchitecture } from "./machines.js";
 import { type NoteInfo, parseNotes } from "./notes.js";
 import { BoundedReader, BudgetError, ElfError } from "./reader.js";
 import { hasShebang, shebangInterpreter } from "./script.js";
-import { isStripped, sectionTableRange } from "./sections.js";
+import { sectionTableRange, symbolInfo } from "./sections.js";
 import { printable } from "./strings.js";
 import type { ByteSource, InspectOptions, Platform, Report } from "./types.js";
 
@@ -90,7 +90,7 @@ async function inspect(reader: BoundedReader, platform: Platform | undefined): P
   const dynSeg = phdrs.find((p) => p.type === PT_DYNAMIC);
   const dynamic: DynamicInfo | undefined = dynSeg ? await readDynamic(reader, h, phdrs, dynSeg) : undefined;
   const notes = await readNotes(reader, h, phdrs);
-  const stripped = await isStripped(reader, h, sections);
+  const symbols = await symbolInfo(reader, h, sections);
 
   const machine = ociArchitecture(h.machine, h.elfClass, h.data);
   const report: Report = {
@@ -106,7 +106,10 @@ async function inspect(reader: BoundedReader, platform: Platform | undefined): P
   if (mismatch) report.archMismatch = mismatch;
   if (dynamic?.rpath) report.rpath = dynamic.rpath;
   if (dynamic?.runpath) report.runpath = dynamic.runpath;
-  if (stripped !== undefined) report.stripped = stripped;
+  if (symbols !== undefined) {
+    report.stripped = symbols.stripped;
+    if (!symbols.stripped) report.strippableBytes = symbols.strippableBytes;
+  }
   if (notes.buildId) report.buildId = notes.buildId;
   if (notes.abiTag) report.abiTag = notes.abiTag;
   return report;

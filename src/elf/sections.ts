@@ -1,4 +1,4 @@
-import { SHDR_SIZE, SHT_SYMTAB } from "./constants.js";
+import { SHDR_SIZE, SHT_PROGBITS, SHT_SYMTAB } from "./constants.js";
 import { Decoder, toOffset } from "./decode.js";
 import type { ElfHeader } from "./header.js";
 import { type BoundedReader, BudgetError, ElfError } from "./reader.js";
@@ -29,16 +29,30 @@ export async function sectionTableRange(
   return { offset: h.shoff, length };
 }
 
+export interface SymbolInfo {
+  /** No SHT_SYMTAB section. */
+  stripped: boolean;
+  /**
+   * What `strip --strip-all` would roughly save: .symtab, the string table it links to, and
+   * non-allocated PROGBITS sections (.debug_*, .comment). Section sizes only, so .shstrtab is
+   * never read; it ignores the shrinking section header table and alignment, hence "about".
+   */
+  strippableBytes: number;
+}
+
+/** sh_flags SHF_ALLOC: the section is loaded at run time, so strip keeps it. */
+const SHF_ALLOC = 2n;
+
 /**
- * stripped = no SHT_SYMTAB section. Section types suffice, so .shstrtab is never read.
- * Returns undefined when the table does not fit the remaining budget.
+ * Symbol facts from section types and sizes alone. Returns undefined when the table does not fit
+ * the remaining budget.
  */
-export async function isStripped(
+export async function symbolInfo(
   reader: BoundedReader,
   h: ElfHeader,
   range: { offset: number; length: number } | null | undefined,
-): Promise<boolean | undefined> {
-  if (range === null) return true;
+): Promise<SymbolInfo | undefined> {
+  if (range === null) return { stripped: true, strippableBytes: 0 };
   if (range === undefined) return undefined;
   let table: Uint8Array;
   try {
@@ -49,8 +63,34 @@ export async function isStripped(
   }
   if (table.length < range.length) throw new ElfError("truncated: section header table beyond end of file");
   const d = new Decoder(table, h.elfClass, h.data, "section header table");
+  const is64 = h.elfClass === 2;
+  // Elf64_Shdr / Elf32_Shdr field offsets
+  const at = is64 ? { flags: 8, size: 32, link: 40 } : { flags: 8, size: 20, link: 24 };
+  const sections: Array<{ type: number; alloc: boolean; size: number; link: number }> = [];
   for (let p = 0; p + h.shentsize <= table.length; p += h.shentsize) {
-    if (d.u32(p + 4) === SHT_SYMTAB) return false;
+    const flags = is64 ? d.u64(p + at.flags) : BigInt(d.u32(p + at.flags));
+    sections.push({
+      type: d.u32(p + 4),
+      alloc: (flags & SHF_ALLOC) !== 0n,
+      size: toOffset(d.word(p + at.size)),
+      link: d.u32(p + at.link),
+    });
   }
-  return true;
+  let strippable = 0;
+  const counted = new Set<number>();
+  const count = (i: number) => {
+    const s = sections[i];
+    if (!s || s.alloc || counted.has(i) || !Number.isFinite(s.size)) return;
+    counted.add(i);
+    strippable += s.size;
+  };
+  let stripped = true;
+  sections.forEach((s, i) => {
+    if (s.type === SHT_SYMTAB) {
+      stripped = false;
+      count(i);
+      count(s.link);
+    } else if (s.type === SHT_PROGBITS) count(i);
+  });
+  return { stripped, strippableBytes: strippable };
 }

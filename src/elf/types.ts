@@ -27,6 +27,8 @@ export interface Report {
   runpath?: string[];
   /** true when no SHT_SYMTAB section exists; undefined when the section headers were not read (budget). */
   stripped?: boolean;
+  /** When not stripped: about how many bytes `strip --strip-all` would save (from section sizes). */
+  strippableBytes?: number;
   /** Bytes requested from the source, all reads included; never above the budget. */
   bytesRead: number;
   buildId?: string;

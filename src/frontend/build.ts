@@ -24,6 +24,7 @@ import type { Manifest, Span } from "../manifest/types.js";
 import { planBuild } from "../plan/plan.js";
 import type { Platform } from "../plan/types.js";
 import { checkArtifacts } from "../verify/static-gate.js";
+import { sendWarnings, warnRequests } from "../verify/warnings.js";
 import { parseDockerignore } from "./dockerignore.js";
 
 /** What the frontend knows about this build from its environment. */
@@ -109,9 +110,24 @@ export async function runBuild(bridge: BridgeClient, caps: Caps, env: BuildEnv):
     platform,
   );
   for (const r of gate.reports) {
-    log.debug(
-      { artifact: r.artifact.path, verdict: r.report.verdict, bytesRead: r.report.bytesRead },
+    const { bytesRead, ms, hazard } = r.assessment;
+    log.info(
+      {
+        artifact: r.artifact.path,
+        verdict: r.report.verdict.kind,
+        bytesRead,
+        ms: Math.round(ms * 10) / 10,
+        nssScanBytes: hazard?.bytesRead,
+      },
       "verified",
+    );
+  }
+  if (gate.warnings.length > 0 && caps.frontend.has(FrontendCap.Warnings)) {
+    const reqs = warnRequests(gate.warnings, source, marshal(graph.output, { platform }).root);
+    await sendWarnings(
+      (w) => bridge.warn(w),
+      reqs,
+      (err) => log.warn({ err: messageOf(err) }, "Warn failed"),
     );
   }
   if (gate.failures.length > 0) {

@@ -1,7 +1,8 @@
-import { type ByteSource, canShipInScratch, inspectElf, type Report } from "../elf/index.js";
+import type { ByteSource, Report } from "../elf/index.js";
 import { OUTPUT_DIR } from "../manifest/defaults.js";
 import type { Artifact } from "../manifest/types.js";
 import type { Platform } from "../plan/types.js";
+import { type Assessment, assessArtifact, type Finding } from "./assess.js";
 
 /** Reads bytes of a file in the build output; the frontend backs it with ReadFile ranges. */
 export type ReadRange = (path: string, offset: number, length: number) => Promise<Uint8Array>;
@@ -11,14 +12,22 @@ export interface GateFailure {
   message: string;
 }
 
+/** A non-fatal finding about one artifact, for BuildKit's Warn. */
+export interface GateWarning {
+  artifact: Artifact;
+  finding: Finding;
+}
+
 export interface GateResult {
   failures: GateFailure[];
-  reports: Array<{ artifact: Artifact; report: Report }>;
+  warnings: GateWarning[];
+  reports: Array<{ artifact: Artifact; report: Report; assessment: Assessment }>;
 }
 
 /**
  * The static-linkage gate: every shipped executable must run in an image with no
- * libraries and no interpreter. Reads only the ELF headers it needs, never whole files.
+ * libraries and no interpreter. Reads only the ELF headers it needs (64 KiB at most) and, for
+ * glibc static programs only, scans for NSS/dlopen use under its own bounded budget.
  */
 export async function checkArtifacts(
   artifacts: Artifact[],
@@ -28,32 +37,20 @@ export async function checkArtifacts(
   const checked = await Promise.all(
     artifacts.map(async (artifact) => {
       const source: ByteSource = { read: (offset, length) => read(artifact.path, offset, length) };
-      const report = await inspectElf(source, { platform });
-      return { artifact, report };
+      const assessment = await assessArtifact(source, { platform, allowDlopen: artifact.allowDlopen });
+      return { artifact, report: assessment.report, assessment };
     }),
   );
   const failures: GateFailure[] = [];
-  for (const { artifact, report } of checked) {
-    const verdict = canShipInScratch(report);
-    if (!verdict.ok) {
+  const warnings: GateWarning[] = [];
+  for (const { artifact, assessment } of checked) {
+    if (assessment.reasons.length > 0) {
       failures.push({
         artifact,
-        message: `${OUTPUT_DIR}/${artifact.path} is ${explain(verdict.reasons, report)}`,
+        message: `${OUTPUT_DIR}/${artifact.path} is ${assessment.reasons.join(", and ")}; ${assessment.fix ?? "ship a statically linked executable"}`,
       });
     }
+    for (const finding of assessment.findings) warnings.push({ artifact, finding });
   }
-  return { failures, reports: checked };
-}
-
-function explain(reasons: string[], report: Report): string {
-  const why = reasons.join(", and ");
-  const fix =
-    report.verdict.kind === "dynamic" || report.verdict.kind === "shared-library"
-      ? "a FROM scratch image has no shared libraries — link with -static"
-      : report.verdict.kind === "script"
-        ? "a FROM scratch image has no interpreter to run it — ship a compiled program"
-        : report.archMismatch
-          ? "build for the target platform"
-          : "ship a statically linked executable";
-  return `${why}; ${fix}`;
+  return { failures, warnings, reports: checked };
 }
