@@ -110,14 +110,17 @@ export async function runBuild(bridge: BridgeClient, caps: Caps, env: BuildEnv):
     platform,
   );
   for (const r of gate.reports) {
-    const { bytesRead, ms, hazard } = r.assessment;
+    const { bytesRead, ms, verdictMs, hazard } = r.assessment;
+    const round = (x: number) => Math.round(x * 10) / 10;
     log.info(
       {
         artifact: r.artifact.path,
         verdict: r.report.verdict.kind,
-        bytesRead,
-        ms: Math.round(ms * 10) / 10,
+        verdictBytes: r.report.bytesRead,
+        verdictMs: round(verdictMs),
         nssScanBytes: hazard?.bytesRead,
+        bytesRead,
+        ms: round(ms),
       },
       "verified",
     );

@@ -34,6 +34,8 @@ export interface Assessment {
   /** Bytes read in total (verdict + scan) and wall time, for the log. */
   bytesRead: number;
   ms: number;
+  /** Wall time of the linkage verdict alone (its bytes are report.bytesRead). */
+  verdictMs: number;
 }
 
 export interface AssessOptions {
@@ -49,6 +51,7 @@ export const MUSL_FIX =
 export async function assessArtifact(src: ByteSource, opts: AssessOptions = {}): Promise<Assessment> {
   const start = performance.now();
   const report = await inspectElf(src, opts.platform ? { platform: opts.platform } : {});
+  const verdictMs = performance.now() - start;
   const ship = canShipInScratch(report);
   const reasons = [...ship.reasons];
   const findings: Finding[] = [];
@@ -78,6 +81,7 @@ export async function assessArtifact(src: ByteSource, opts: AssessOptions = {}):
     findings,
     bytesRead: report.bytesRead + (hazard?.bytesRead ?? 0),
     ms: performance.now() - start,
+    verdictMs,
   };
 }
 
