@@ -1,7 +1,9 @@
+import { posix } from "node:path";
 import { type Caps, FrontendCap } from "../gateway/caps.js";
-import type { BridgeClient, Definition, Result } from "../gateway/client.js";
+import { BridgeCallError, type BridgeClient, type Definition, type Result } from "../gateway/client.js";
 import { Code, FrontendError, type SourceLocation } from "../gateway/errors.js";
 import {
+  buildArgs,
   contextKey as contextKeyOpt,
   dockerfileKey as dockerfileKeyOpt,
   filename as filenameOpt,
@@ -10,22 +12,27 @@ import {
   type ImageResolveMode,
   imageResolveMode,
   labels,
+  noCache as noCacheOpt,
   type Opts,
   platforms,
+  sourceDateEpoch,
+  target,
 } from "../gateway/opts.js";
 import { buildGraph } from "../graph/build-graph.js";
+import { contextSource } from "../graph/context.js";
 import { imageConfig } from "../image/config.js";
-import { local, marshal, normalizeImageRef, type SourceMap, type State } from "../llb/index.js";
+import { local, type Marshalled, marshal, normalizeImageRef, type SourceMap } from "../llb/index.js";
 import { log } from "../log.js";
 import { DEFAULT_FILENAME, OUTPUT_DIR } from "../manifest/defaults.js";
 import { ManifestError } from "../manifest/errors.js";
 import { parseManifest } from "../manifest/parse.js";
-import type { Manifest, Span } from "../manifest/types.js";
-import { planBuild } from "../plan/plan.js";
-import type { Platform } from "../plan/types.js";
+import type { Artifact, Manifest, Span } from "../manifest/types.js";
+import { PlanError, planBuild } from "../plan/plan.js";
+import type { BuildPlan, BuildStep, Platform } from "../plan/types.js";
 import { checkArtifacts } from "../verify/static-gate.js";
 import { sendWarnings, warnRequests } from "../verify/warnings.js";
 import { parseDockerignore } from "./dockerignore.js";
+import { attachStepSource } from "./vertex-source.js";
 
 /** What the frontend knows about this build from its environment. */
 export interface BuildEnv {
@@ -80,32 +87,54 @@ export async function runBuild(bridge: BridgeClient, caps: Caps, env: BuildEnv):
 
   const platform = targetPlatform(opts, env.workerPlatforms);
   const resolveMode = imageResolveMode(opts);
-  const baseEnv = await imageEnv(bridge, manifest.build.image.value, platform, resolveMode, env.sessionId);
-  const plan = planBuild(manifest, {
-    platform,
-    baseEnv,
-    network: forceNetworkMode(opts),
-    imageResolveMode: resolveMode,
-  });
+  const base = await resolveBase(bridge, manifest.build.image.value, platform, resolveMode, env.sessionId);
+  const epoch = sourceDateEpoch(opts);
+  let plan: BuildPlan;
+  try {
+    plan = planBuild(manifest, {
+      platform,
+      baseEnv: base.env,
+      ...(base.digest ? { baseDigest: base.digest } : {}),
+      network: forceNetworkMode(opts),
+      imageResolveMode: resolveMode,
+      buildArgs: buildArgs(opts),
+      target: target(opts),
+      ...(noCacheOpt(opts) !== undefined ? { noCache: noCacheOpt(opts) } : {}),
+      ...(epoch !== undefined ? { epoch } : {}),
+    });
+  } catch (err) {
+    if (err instanceof PlanError)
+      throw located(err.message, Code.InvalidArgument, err.span ? [err.span] : []);
+    throw err;
+  }
+  const artifacts = plan.target.artifacts;
   const source: SourceMap = {
     filename,
     data: new TextEncoder().encode(definition.text),
     language: "YAML",
   };
-  const excludes = parseDockerignore(definition.ignore ?? contextIgnore ?? "");
-  const context = local(contextKey, {
+  const context = contextSource(contextKey, {
     sessionId: env.sessionId,
-    excludePatterns: excludes,
-    sharedKeyHint: contextKey,
-    name: "[internal] load build context",
+    include: plan.contextInclude,
+    // The manifest is not a build input: editing a label must not re-run the compile.
+    exclude: [
+      ...parseDockerignore(definition.ignore ?? contextIgnore ?? ""),
+      ...plan.contextExclude,
+      filename,
+      `${filename}.dockerignore`,
+    ],
   });
   const graph = buildGraph(plan, { context, source });
 
   // Build the artifacts and read their headers before anything is exported.
-  const outputRef = await solveRef(bridge, graph.output, platform);
-  await requireArtifacts(bridge, outputRef, manifest, located);
+  // Evaluate now, so a failing build command reports its own error (with its manifest
+  // lines) instead of surfacing later as a missing artifact.
+  const outputDef = marshal(graph.output, { platform });
+  const at = { source, steps: plan.steps };
+  const outputRef = await solveMarshalled(bridge, outputDef, at, caps.frontend.has(FrontendCap.Evaluate));
+  await requireArtifacts(bridge, outputRef, artifacts, located);
   const gate = await checkArtifacts(
-    manifest.artifacts,
+    artifacts,
     (path, offset, length) => bridge.readFile(outputRef, `/${path}`, { offset, length }),
     platform,
   );
@@ -126,7 +155,7 @@ export async function runBuild(bridge: BridgeClient, caps: Caps, env: BuildEnv):
     );
   }
   if (gate.warnings.length > 0 && caps.frontend.has(FrontendCap.Warnings)) {
-    const reqs = warnRequests(gate.warnings, source, marshal(graph.output, { platform }).root);
+    const reqs = warnRequests(gate.warnings, source, outputDef.root);
     await sendWarnings(
       (w) => bridge.warn(w),
       reqs,
@@ -141,18 +170,22 @@ export async function runBuild(bridge: BridgeClient, caps: Caps, env: BuildEnv):
     );
   }
 
-  const imageRef = await solveRef(bridge, graph.image, platform);
-  const config = imageConfig(manifest, { platform, labels: Object.fromEntries(labels(opts)) });
-  return {
-    manifest,
-    result: {
-      ref: { id: imageRef },
-      metadata: { "containerimage.config": new TextEncoder().encode(JSON.stringify(config)) },
-    },
+  const imageRef = await solveMarshalled(bridge, marshal(graph.image, { platform }), at);
+  const config = imageConfig(manifest, plan, {
+    labels: Object.fromEntries(labels(opts)),
+    base: { name: normalizeImageRef(manifest.build.image.value), digest: base.digest },
+    ...(opts["vcs:source"] ? { source: opts["vcs:source"] } : {}),
+    ...(opts["vcs:revision"] ? { revision: opts["vcs:revision"] } : {}),
+  });
+  const metadata: Record<string, Uint8Array> = {
+    "containerimage.config": new TextEncoder().encode(JSON.stringify(config)),
   };
+  // The exporter clamps layer timestamps to it, so two builds give the same image ID.
+  if (epoch !== undefined) metadata["source.date.epoch"] = new TextEncoder().encode(String(epoch));
+  return { manifest, result: { ref: { id: imageRef }, metadata } };
 }
 
-async function readDefinition(
+export async function readDefinition(
   bridge: BridgeClient,
   env: BuildEnv,
   input: Definition | undefined,
@@ -207,42 +240,64 @@ async function readContextDockerignore(
   );
 }
 
-async function solveDefinition(bridge: BridgeClient, definition: Definition | object): Promise<string> {
-  const res = await bridge.solve({ Definition: definition });
+async function solveDefinition(
+  bridge: BridgeClient,
+  definition: Definition | object,
+  evaluate = false,
+): Promise<string> {
+  const res = await bridge.solve({ Definition: definition, ...(evaluate ? { Evaluate: true } : {}) });
   const id = res.ref?.id;
   if (!id) throw new FrontendError("BuildKit returned no result reference", Code.Internal);
   return id;
 }
 
-function solveRef(bridge: BridgeClient, state: State, platform: Platform): Promise<string> {
-  return solveDefinition(bridge, marshal(state, { platform }).definition);
+/** Solves our own graph; a failing step's error gets its manifest lines attached. */
+async function solveMarshalled(
+  bridge: BridgeClient,
+  def: Marshalled,
+  at: { source: SourceMap; steps: BuildStep[] },
+  evaluate = false,
+): Promise<string> {
+  try {
+    return await solveDefinition(bridge, def.definition, evaluate);
+  } catch (err) {
+    if (err instanceof BridgeCallError) attachStepSource(err, def, at.steps, at.source);
+    throw err;
+  }
 }
 
-/** Every declared artifact must exist as a regular file, or the error lists what the build wrote. */
+/**
+ * Every declared artifact must exist as a regular file, or the error lists what the build
+ * wrote. One ReadDir per directory, not one StatFile per artifact: a manifest with 100
+ * artifacts costs one round trip, not 100.
+ */
 async function requireArtifacts(
   bridge: BridgeClient,
   ref: string,
-  m: Manifest,
+  artifacts: Artifact[],
   located: (message: string, code: number, spans: Span[]) => FrontendError,
 ): Promise<void> {
-  const missing: Manifest["artifacts"] = [];
-  const notFiles: Manifest["artifacts"] = [];
-  await Promise.all(
-    m.artifacts.map(async (a) => {
-      try {
-        const st = await bridge.statFile(ref, `/${a.path}`);
-        // S_IFMT bits: a directory or device cannot be an executable artifact.
-        if ((st.mode & 0o170000) === 0o040000) notFiles.push(a);
-      } catch {
-        missing.push(a);
-      }
-    }),
+  const dirs = [...new Set(artifacts.map((a) => posix.dirname(`/${a.path}`)))];
+  const listings = new Map(
+    await Promise.all(
+      dirs.map(async (dir): Promise<[string, Map<string, number>]> => {
+        try {
+          const entries = await bridge.readDir(ref, dir);
+          return [dir, new Map(entries.map((e) => [e.path, e.mode]))];
+        } catch (err) {
+          // Only a missing directory is the manifest's problem; anything else is BuildKit's to report.
+          if (!isNotFound(err)) throw err;
+          return [dir, new Map()];
+        }
+      }),
+    ),
   );
+  const modeOf = (a: Artifact) => listings.get(posix.dirname(`/${a.path}`))?.get(posix.basename(a.path));
+  const missing = artifacts.filter((a) => modeOf(a) === undefined);
+  // S_IFMT bits: a directory cannot be a program.
+  const notFiles = artifacts.filter((a) => ((modeOf(a) ?? 0) & 0o170000) === 0o040000);
   if (missing.length === 0 && notFiles.length === 0) return;
-  const written = await bridge.readDir(ref, "/").then(
-    (entries) => entries.map((e) => e.path).sort(),
-    () => [] as string[],
-  );
+  const written = [...(listings.get("/")?.keys() ?? [])].sort();
   const lines = [
     ...missing.map(
       (a) =>
@@ -257,13 +312,14 @@ async function requireArtifacts(
   );
 }
 
-async function imageEnv(
+/** The build image's digest and env, so RUN sees the PATH its author set. */
+async function resolveBase(
   bridge: BridgeClient,
   ref: string,
   platform: Platform,
   resolveMode: ImageResolveMode,
   sessionId: string,
-): Promise<string[]> {
+): Promise<{ digest: string; env: string[] }> {
   const normalized = normalizeImageRef(ref);
   const res = await bridge.resolveImageConfig(normalized, {
     platform: { OS: platform.os, Architecture: platform.architecture, Variant: platform.variant ?? "" },
@@ -273,9 +329,9 @@ async function imageEnv(
   });
   try {
     const cfg = JSON.parse(new TextDecoder().decode(res.Config)) as { config?: { Env?: string[] } };
-    return cfg.config?.Env ?? [];
+    return { digest: res.Digest, env: cfg.config?.Env ?? [] };
   } catch {
-    return [];
+    return { digest: res.Digest, env: [] };
   }
 }
 
@@ -301,6 +357,11 @@ function sourceAt(filename: string, text: string, spans: Span[]): SourceLocation
     language: "YAML",
     ranges: spans.map((s) => ({ start: s.line, end: s.endLine })),
   };
+}
+
+function isNotFound(err: unknown): boolean {
+  if (!(err instanceof BridgeCallError)) return false;
+  return err.code === Code.NotFound || /no such file or directory|not found/i.test(err.status.message);
 }
 
 function messageOf(err: unknown): string {

@@ -1,4 +1,11 @@
-import { image, type MountSpec, type SourceLocation, type SourceMap, type State, scratch } from "../llb/index.js";
+import {
+  image,
+  type MountSpec,
+  type SourceLocation,
+  type SourceMap,
+  type State,
+  scratch,
+} from "../llb/index.js";
 import { OUTPUT_DIR } from "../manifest/defaults.js";
 import type { Span } from "../manifest/types.js";
 import type { BuildPlan, BuildStep } from "../plan/types.js";
@@ -43,6 +50,7 @@ export function buildGraph(plan: BuildPlan, inputs: GraphInputs): BuildGraph {
       network: plan.network,
       name: step.name,
       location: at(step.span),
+      ...(plan.noCache ? { ignoreCache: true } : {}),
     };
     if (step.kind === "packages") {
       // Packages do not see the context, so editing a source file never reinstalls them.
@@ -61,10 +69,16 @@ export function buildGraph(plan: BuildPlan, inputs: GraphInputs): BuildGraph {
 
   const t = plan.target;
   const spans = [...t.artifacts, ...t.data].map((a) => a.span);
-  const finalImage = imageState(t, { output: out, buildRoot: root, toolRoot, context: inputs.context }, plan.epoch, {
-    name: `[image 1/1] copy ${[...t.data, ...t.artifacts].map((a) => a.dest).join(" ")}`,
-    location: at(spanOf(spans)),
-  });
+  const finalImage = imageState(
+    t,
+    { output: out, buildRoot: root, toolRoot, context: inputs.context },
+    plan.epoch,
+    {
+      name: `[image 1/1] copy ${[...t.data, ...t.artifacts].map((a) => a.dest).join(" ")}`,
+      location: at(spanOf(spans)),
+      ...(plan.noCache ? { ignoreCache: true } : {}),
+    },
+  );
   return { output: out, image: finalImage };
 }
 

@@ -1,5 +1,14 @@
 import { CA_BUNDLE, GROUP, PASSWD, ZONEINFO } from "../image/essentials.js";
-import { type Chown, copy, type FileAction, mkdir, mkfile, type OpOptions, type State, scratch } from "../llb/index.js";
+import {
+  type Chown,
+  copy,
+  type FileAction,
+  mkdir,
+  mkfile,
+  type OpOptions,
+  type State,
+  scratch,
+} from "../llb/index.js";
 import type { Target } from "../manifest/types.js";
 
 export interface ImageSources {
@@ -36,14 +45,19 @@ export function imageFiles(t: Target, src: ImageSources, epoch?: number): FileAc
     chain = next().copy(src.buildRoot, `${ZONEINFO}/${zone}`, `${ZONEINFO}/${zone}`, fromBuild);
   }
   for (const d of t.data) {
-    chain = next().copy(d.from === "context" ? src.context : src.buildRoot, d.from === "context" ? `/${d.src}` : d.src, d.dest, {
-      followSymlinks: true,
-      createDestPath: true,
-      copyDirContentsOnly: true,
-      ...(d.mode !== undefined ? { mode: d.mode } : {}),
-      ...(d.owner ? { owner: ids(d.owner.uid, d.owner.gid) } : {}),
-      ...ts,
-    });
+    chain = next().copy(
+      d.from === "context" ? src.context : src.buildRoot,
+      d.from === "context" ? `/${d.src}` : d.src,
+      d.dest,
+      {
+        followSymlinks: true,
+        createDestPath: true,
+        copyDirContentsOnly: true,
+        ...(d.mode !== undefined ? { mode: d.mode } : {}),
+        ...(d.owner ? { owner: ids(d.owner.uid, d.owner.gid) } : {}),
+        ...ts,
+      },
+    );
   }
   for (const a of t.artifacts) {
     chain = next().copy(src.output, `/${a.path}`, a.dest, {

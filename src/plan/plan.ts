@@ -15,6 +15,10 @@ export interface PlanOptions {
   /** --target; default the manifest's first target. */
   target?: string;
   epoch?: number;
+  /** --no-cache (all steps) or the targets it names. */
+  noCache?: true | string[];
+  /** The build image's digest from ResolveImageConfig: the LLB pins it, as the Dockerfile frontend does. */
+  baseDigest?: string;
 }
 
 /** A problem with the build's options rather than the manifest's syntax. */
@@ -44,8 +48,15 @@ export function planBuild(m: Manifest, opts: PlanOptions): BuildPlan {
   if (unique.length > 0 && b.packageManager.value !== "none") {
     const first = b.packages[0];
     const last = b.packages[b.packages.length - 1];
-    const span = first && last ? { ...first.span, endLine: last.span.endLine, endCol: last.span.endCol } : b.span;
-    steps.push({ kind: "packages", args: installCommand(b.packageManager.value, unique), cache: [], secrets: [], span });
+    const span =
+      first && last ? { ...first.span, endLine: last.span.endLine, endCol: last.span.endCol } : b.span;
+    steps.push({
+      kind: "packages",
+      args: installCommand(b.packageManager.value, unique),
+      cache: [],
+      secrets: [],
+      span,
+    });
   }
   for (const r of b.run) {
     steps.push({
@@ -59,7 +70,7 @@ export function planBuild(m: Manifest, opts: PlanOptions): BuildPlan {
 
   return {
     platform: opts.platform,
-    baseImage: b.image.value,
+    baseImage: pin(b.image.value, opts.baseDigest),
     imageResolveMode: opts.imageResolveMode ?? "default",
     network: opts.network ?? "sandbox",
     workdir: b.workdir,
@@ -69,8 +80,15 @@ export function planBuild(m: Manifest, opts: PlanOptions): BuildPlan {
     target: substituteTarget(target, new Map(args)),
     contextInclude: b.contextInclude,
     contextExclude: b.contextExclude,
+    noCache: opts.noCache === true || (opts.noCache ?? []).includes(target.name),
     ...(opts.epoch !== undefined ? { epoch: opts.epoch } : {}),
   };
+}
+
+/** image@digest, so the graph names exactly the image resolved and BuildKit need not re-resolve it. */
+function pin(image: string, digest: string | undefined): string {
+  if (!digest || image.includes("@")) return image;
+  return `${image}@${digest}`;
 }
 
 function selectTarget(m: Manifest, name: string | undefined): Target {
@@ -79,7 +97,9 @@ function selectTarget(m: Manifest, name: string | undefined): Target {
   if (!name) return first;
   const t = m.targets.find((x) => x.name === name);
   if (!t) {
-    throw new PlanError(`target ${JSON.stringify(name)} not found; the manifest defines ${m.targets.map((x) => x.name).join(", ")}`);
+    throw new PlanError(
+      `target ${JSON.stringify(name)} not found; the manifest defines ${m.targets.map((x) => x.name).join(", ")}`,
+    );
   }
   return t;
 }
@@ -96,7 +116,8 @@ function resolveArgs(m: Manifest, given: ReadonlyMap<string, string> | undefined
 /** `${NAME}` in image labels and env values, for declared build args only (documented). */
 function substituteTarget(t: Target, args: Map<string, string>): Target {
   if (args.size === 0) return t;
-  const sub = (s: string) => s.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (all, k: string) => args.get(k) ?? all);
+  const sub = (s: string) =>
+    s.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (all, k: string) => args.get(k) ?? all);
   const pairs = (xs: Array<[string, string]>) => xs.map(([k, v]): [string, string] => [k, sub(v)]);
   return { ...t, image: { ...t.image, labels: pairs(t.image.labels), env: pairs(t.image.env) } };
 }

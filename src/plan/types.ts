@@ -33,6 +33,8 @@ export interface BuildPlan {
   target: Target;
   contextInclude: string[];
   contextExclude: string[];
+  /** --no-cache: every step runs again. */
+  noCache: boolean;
   /** SOURCE_DATE_EPOCH: timestamps of every file written into the image. */
   epoch?: number;
 }

@@ -59,6 +59,7 @@ interface Setup {
 async function run(bridge: FakeBridge, setup: Setup = {}) {
   const artifact = setup.artifact ?? staticElf;
   const reads: Array<{ path: string; offset: number; length: number }> = [];
+  const dirReads: string[] = [];
   bridge.calls.Solve = [];
   bridge.handlers = {
     Inputs: () => ({ Definitions: {} }),
@@ -94,7 +95,13 @@ async function run(bridge: FakeBridge, setup: Setup = {}) {
       }
       throw { code: 5, details: "not found" };
     },
-    ReadDir: () => ({ entries: [{ path: "other", mode: 0o100644 }] }),
+    ReadDir: (req: moby.buildkit.v1.frontend.ReadDirRequest) => {
+      dirReads.push(req.DirPath);
+      const built = setup.manifest?.includes("- missing")
+        ? []
+        : [{ path: "hello", mode: 0o100755, size: artifact.length }];
+      return { entries: [...built, { path: "other", mode: 0o100644 }] };
+    },
     ResolveImageConfig: () => ({
       Digest: "sha256:0000000000000000000000000000000000000000000000000000000000000000",
       Config: Buffer.from(JSON.stringify({ config: { Env: ["PATH=/opt/bin:/usr/bin:/bin", "LANG=C"] } })),
@@ -117,7 +124,12 @@ async function run(bridge: FakeBridge, setup: Setup = {}) {
       sessionId: "session-1",
       workerPlatforms: [{ os: "linux", architecture: "amd64" }],
     });
-    return { outcome, reads, solves: bridge.calls.Solve as moby.buildkit.v1.frontend.SolveRequest[] };
+    return {
+      outcome,
+      reads,
+      dirReads,
+      solves: bridge.calls.Solve as moby.buildkit.v1.frontend.SolveRequest[],
+    };
   } finally {
     client.close();
   }
@@ -131,8 +143,9 @@ describe("frontend flow against a fake LLBBridge", () => {
   afterAll(() => bridge.stop());
 
   it("reads the manifest, builds, verifies by ranged reads, then returns the image with its config", async () => {
-    const { outcome, reads, solves } = await run(bridge);
+    const { outcome, reads, dirReads, solves } = await run(bridge);
     expect(outcome.result.ref?.id).toBe("image");
+    expect(dirReads).toEqual(["/"]); // one listing checks every artifact
     const order = solves.map((s) => describeDef(s.Definition ?? {}));
     // The image definition is solved last, after the artifacts were read and verified.
     expect(order.at(-1)?.files.length).toBeGreaterThan(0);
@@ -166,8 +179,9 @@ describe("frontend flow against a fake LLBBridge", () => {
     expect(compile?.meta?.env).toEqual(["PATH=/opt/bin:/usr/bin:/bin", "LANG=C"]);
     expect(compile?.meta?.args).toEqual(["/bin/sh", "-c", "musl-gcc -static -o /out/hello hello.c"]);
     expect(compile?.mounts?.map((m) => m.dest)).toEqual(["/", "/out", "/src"]);
+    // The build image is pinned to the digest ResolveImageConfig returned, as the Dockerfile frontend does.
     expect(output.sources.map((s) => s.identifier)).toEqual([
-      "docker-image://docker.io/scratchkit/toolchain:bookworm",
+      "docker-image://docker.io/scratchkit/toolchain:bookworm@sha256:0000000000000000000000000000000000000000000000000000000000000000",
       "local://context",
     ]);
   });
@@ -228,7 +242,13 @@ describe("frontend flow against a fake LLBBridge", () => {
     );
     expect(output.execs.map((e) => e.network)).toEqual([pb.NetMode.HOST, pb.NetMode.HOST]);
     const ctx = output.sources.find((s) => s.identifier === "local://context");
-    expect(JSON.parse(ctx?.attrs?.["local.excludepatterns"] ?? "[]")).toEqual(["secret", "!keep"]);
+    // The manifest itself is no build input: editing a label must not re-run the compile.
+    expect(JSON.parse(ctx?.attrs?.["local.excludepatterns"] ?? "[]")).toEqual([
+      "secret",
+      "!keep",
+      "scratchkit.yaml",
+      "scratchkit.yaml.dockerignore",
+    ]);
     expect(ctx?.attrs?.["local.session"]).toBe("session-1");
   });
 });

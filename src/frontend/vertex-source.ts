@@ -1,0 +1,63 @@
+import type { BridgeCallError } from "../gateway/client.js";
+import { sourceDetail } from "../gateway/errors.js";
+import type { Marshalled, SourceMap } from "../llb/index.js";
+import type { BuildStep } from "../plan/types.js";
+
+const VERTEX_DETAIL = "github.com/moby/buildkit/errdefs.Vertex+json";
+const SOURCE_DETAIL = "github.com/moby/buildkit/errdefs.Source+json";
+
+/**
+ * BuildKit adds manifest lines to a failing step only when it evaluates a returned result
+ * itself. The frontend evaluates the build output before export (to verify it), so a
+ * failing command comes back without them. Find the step and attach its lines, so buildx
+ * prints them as it does for a Dockerfile.
+ *
+ * The vertex digest in the error is BuildKit's own: it re-marshals and normalizes ops when
+ * it loads them, so it may not be ours. A failed command names its argv in the message,
+ * which identifies the step when the digest does not.
+ */
+export function attachStepSource(
+  err: BridgeCallError,
+  def: Marshalled,
+  steps: BuildStep[],
+  source: SourceMap,
+): void {
+  const details = err.status.details;
+  if (details.some((d) => d.type_url === SOURCE_DETAIL)) return;
+  const lines = fromDigest(err, def) ?? fromMessage(err.status.message, steps);
+  if (!lines || lines.length === 0) return;
+  details.push(
+    sourceDetail({
+      filename: source.filename,
+      data: source.data,
+      ...(source.language ? { language: source.language } : {}),
+      ranges: lines,
+    }),
+  );
+}
+
+type Lines = Array<{ start: number; end: number }>;
+
+function fromDigest(err: BridgeCallError, def: Marshalled): Lines | undefined {
+  const vertex = err.status.details.find((d) => d.type_url === VERTEX_DETAIL);
+  if (!vertex?.value) return undefined;
+  let digest: string | undefined;
+  try {
+    digest = (JSON.parse(new TextDecoder().decode(vertex.value)) as { digest?: string }).digest;
+  } catch {
+    return undefined;
+  }
+  const locations = digest ? def.definition.Source?.locations?.[digest]?.locations : undefined;
+  const ranges = (locations ?? []).flatMap((l) => l.ranges ?? []);
+  return ranges.length > 0
+    ? ranges.map((r) => ({ start: r.start?.line ?? 1, end: r.end?.line ?? r.start?.line ?? 1 }))
+    : undefined;
+}
+
+function fromMessage(message: string, steps: BuildStep[]): Lines | undefined {
+  // runc executor: `process "<argv joined by spaces>" did not complete successfully: exit code: N`
+  const m = /process "(.*)" did not complete successfully/s.exec(message);
+  if (!m) return undefined;
+  const step = steps.find((s) => s.args.join(" ") === m[1]);
+  return step ? [{ start: step.span.line, end: step.span.endLine }] : undefined;
+}
