@@ -36,7 +36,9 @@ export function imageFiles(t: Target, src: ImageSources, epoch?: number): FileAc
     chain = next().mkdir("/etc", 0o755, { makeParents: true, ...ts });
     chain = next().mkfile("/etc/passwd", 0o644, PASSWD, ts);
     chain = next().mkfile("/etc/group", 0o644, GROUP, ts);
-    chain = next().mkdir("/home/nonroot", 0o700, { makeParents: true, owner: ids(65532, 65532), ...ts });
+    // /home first: parents made by makeParents would take nonroot's owner and mode 0700.
+    chain = next().mkdir("/home", 0o755, { makeParents: true, ...ts });
+    chain = next().mkdir("/home/nonroot", 0o700, { owner: ids(65532, 65532), ...ts });
   }
   if (e.tmp) chain = next().copy(stickyTmp(src.toolRoot), "/tmp", "/tmp", { ...ts });
   const fromBuild = { followSymlinks: true, createDestPath: true, ...ts };
@@ -73,7 +75,13 @@ export function imageFiles(t: Target, src: ImageSources, epoch?: number): FileAc
 /** The image filesystem, or an empty scratch when there is nothing to put in it. */
 export function imageState(t: Target, src: ImageSources, epoch: number | undefined, opts: OpOptions): State {
   const files = imageFiles(t, src, epoch);
-  return files ? scratch().file(files, opts) : scratch();
+  if (!files) return scratch();
+  if (epoch === undefined) return scratch().file(files, opts);
+  // Writing a file into a directory bumps the directory's mtime, so with SOURCE_DATE_EPOCH
+  // the files are staged first, then copied in one go with every timestamp set: the layer
+  // is then byte-identical from build to build.
+  const staged = scratch().file(files, { name: "[image] stage files" });
+  return scratch().file(copy(staged, "/", "/", { copyDirContentsOnly: true, timestamp: epoch }), opts);
 }
 
 /**

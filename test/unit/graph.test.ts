@@ -129,12 +129,17 @@ describe("the image stage", () => {
   it("writes essentials, data and artifacts in one FileOp on scratch", () => {
     const { actions } = fileActions();
     const what = actions.map((a) =>
-      a.mkdir ? `mkdir ${a.mkdir.path} ${a.mkdir.mode?.toString(8)}` : a.mkfile ? `mkfile ${a.mkfile.path}` : `copy ${a.copy?.src} ${a.copy?.dest}`,
+      a.mkdir
+        ? `mkdir ${a.mkdir.path} ${a.mkdir.mode?.toString(8)}`
+        : a.mkfile
+          ? `mkfile ${a.mkfile.path}`
+          : `copy ${a.copy?.src} ${a.copy?.dest}`,
     );
     expect(what).toEqual([
       "mkdir /etc 755",
       "mkfile /etc/passwd",
       "mkfile /etc/group",
+      "mkdir /home 755",
       "mkdir /home/nonroot 700",
       "copy /tmp /tmp",
       "copy /etc/ssl/certs/ca-certificates.crt /etc/ssl/certs/ca-certificates.crt",
@@ -152,19 +157,33 @@ describe("the image stage", () => {
     expect(ops.some((o) => o.exec?.meta?.args?.join(" ") === "mkdir -m 1777 /scratchkit-tmp/tmp")).toBe(true);
   });
 
-  it("stamps every file with SOURCE_DATE_EPOCH", () => {
-    const { actions } = fileActions(1700000000);
-    for (const a of actions) {
-      const ts = a.mkdir?.timestamp ?? a.mkfile?.timestamp ?? a.copy?.timestamp;
-      expect(ts).toBe(1700000000 * 1e9);
+  it("stamps every file with SOURCE_DATE_EPOCH, staged then copied so directories keep it too", () => {
+    const { ops } = fileActions(1700000000);
+    const fileOps = ops.filter((o) => o.file);
+    expect(fileOps).toHaveLength(2);
+    for (const a of fileOps[0]?.file?.actions ?? []) {
+      expect(a.mkdir?.timestamp ?? a.mkfile?.timestamp ?? a.copy?.timestamp).toBe(1700000000 * 1e9);
     }
+    // The image itself is one copy of the staged tree, on scratch: still one layer.
+    const final = fileOps[1]?.file?.actions ?? [];
+    expect(final).toHaveLength(1);
+    expect(final[0]).toMatchObject({
+      input: -1,
+      copy: { src: "/", dest: "/", dirCopyContents: true, timestamp: 1700000000 * 1e9 },
+    });
   });
 
   it("mounts caches and secrets for the build step, never as data in the LLB", () => {
     const { ops } = fileActions();
     const make = ops.find((o) => o.exec?.meta?.args?.at(-1) === "make")?.exec;
     const mounts = make?.mounts ?? [];
-    expect(mounts.find((m) => m.dest === "/root/.cache")).toMatchObject({ mountType: pb.MountType.CACHE, cacheOpt: { ID: "/root/.cache" } });
-    expect(mounts.find((m) => m.dest === "/run/secrets/token")).toMatchObject({ mountType: pb.MountType.SECRET, secretOpt: { ID: "token" } });
+    expect(mounts.find((m) => m.dest === "/root/.cache")).toMatchObject({
+      mountType: pb.MountType.CACHE,
+      cacheOpt: { ID: "/root/.cache" },
+    });
+    expect(mounts.find((m) => m.dest === "/run/secrets/token")).toMatchObject({
+      mountType: pb.MountType.SECRET,
+      secretOpt: { ID: "token" },
+    });
   });
 });
