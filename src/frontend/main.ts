@@ -3,8 +3,9 @@
 import { openBridge } from "../gateway/bridge.js";
 import type { BridgeClient } from "../gateway/client.js";
 import { statusFromError } from "../gateway/errors.js";
-import { parseFrontendEnv } from "../gateway/opts.js";
+import { parseFrontendEnv, requestId } from "../gateway/opts.js";
 import { log } from "../log.js";
+import { answerSubrequest } from "../subrequests/handle.js";
 import { runBuild } from "./build.js";
 
 async function main(): Promise<void> {
@@ -14,11 +15,11 @@ async function main(): Promise<void> {
   const rpcs = timeRpcs(bridge.client, started);
   try {
     const fe = parseFrontendEnv(process.env);
-    const outcome = await runBuild(bridge.client, bridge.caps, {
-      opts: fe.opts,
-      sessionId: fe.sessionId,
-      workerPlatforms: fe.workers[0]?.platforms ?? [],
-    });
+    const env = { opts: fe.opts, sessionId: fe.sessionId, workerPlatforms: fe.workers[0]?.platforms ?? [] };
+    const request = requestId(fe.opts);
+    // --call outline/targets/check: answer with metadata only, nothing is built.
+    if (request !== undefined) return await answerSubrequest(bridge.client, bridge.caps, env, request);
+    const outcome = await runBuild(bridge.client, bridge.caps, env);
     await bridge.client.returnResult(outcome.result);
     phases.return = performance.now() - started;
   } catch (err) {

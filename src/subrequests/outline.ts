@@ -1,0 +1,107 @@
+// frontend.outline (`--call outline`): what a build of one target takes as input — build
+// args, secrets, cache mounts (subrequests/outline). SSH is never used, so it is never listed.
+import type { ManifestLocator } from "../lint/locate.js";
+import type { Manifest, Target } from "../manifest/types.js";
+import { marshalIndent, type SubrequestAnswer } from "./result.js";
+import { tabulate } from "./tabwriter.js";
+import { type LocationJson, locationOf, RESULT_METADATA, type RequestDefinition } from "./types.js";
+
+export const OUTLINE_REQUEST: RequestDefinition = {
+  name: "frontend.outline",
+  version: "1.0.0",
+  type: "rpc",
+  description: "List all parameters current build target supports",
+  opts: [{ name: "target", description: "Target build stage" }],
+  inputs: null,
+  metadata: RESULT_METADATA,
+  refs: null,
+};
+
+export interface ArgJson {
+  name: string;
+  description?: string;
+  value?: string;
+  location?: LocationJson;
+}
+
+export interface SecretJson {
+  name: string;
+  required?: boolean;
+  location?: LocationJson;
+}
+
+export interface CacheJson {
+  ID: string;
+  location?: LocationJson;
+}
+
+export interface OutlineJson {
+  name?: string;
+  description?: string;
+  args?: ArgJson[];
+  secrets?: SecretJson[];
+  cache?: CacheJson[];
+  sources?: string[];
+}
+
+/** Everything the build steps of `target` read. All targets share one build, so only name and description differ. */
+export function outline(manifest: Manifest, target: Target, where: ManifestLocator): OutlineJson {
+  const args = manifest.args.map((a) => {
+    const out: ArgJson = { name: a.name };
+    const description = where.argComment(a.name);
+    if (description) out.description = description;
+    if (a.default !== undefined && a.default !== "") out.value = a.default;
+    out.location = locationOf([a.span]);
+    return out;
+  });
+  // A secret or cache may be mounted by several steps: listed once, located at its first use.
+  const secrets = new Map<string, SecretJson>();
+  const caches = new Map<string, CacheJson>();
+  for (const step of manifest.build.run) {
+    for (const s of step.secrets) {
+      const seen = secrets.get(s.id);
+      if (seen) {
+        if (s.required) seen.required = true;
+        continue;
+      }
+      secrets.set(s.id, {
+        name: s.id,
+        ...(s.required ? { required: true } : {}),
+        location: locationOf([step.command.span]),
+      });
+    }
+    for (const c of step.cache) {
+      const id = c.id ?? c.path;
+      if (!caches.has(id)) caches.set(id, { ID: id, location: locationOf([step.command.span]) });
+    }
+  }
+  const out: OutlineJson = { name: target.name };
+  if (target.description) out.description = target.description;
+  if (args.length > 0) out.args = args;
+  if (secrets.size > 0) out.secrets = [...secrets.values()];
+  if (caches.size > 0) out.cache = [...caches.values()];
+  out.sources = [Buffer.from(manifest.source, "utf8").toString("base64")];
+  return out;
+}
+
+/** outline.PrintOutline */
+export function printOutline(o: OutlineJson): string {
+  let text = "";
+  if (o.name || o.description) {
+    const rows = [["TARGET:", o.name || "(default)"]];
+    if (o.description) rows.push(["DESCRIPTION:", o.description]);
+    text += `${tabulate(rows, 1)}\n`;
+  }
+  if (o.args?.length) {
+    text += `${tabulate([["BUILD ARG", "VALUE", "DESCRIPTION"], ...o.args.map((a) => [a.name, a.value ?? "", a.description ?? ""])], 3)}\n`;
+  }
+  if (o.secrets?.length) {
+    text += `${tabulate([["SECRET", "REQUIRED"], ...o.secrets.map((s) => [s.name, s.required ? "true" : ""])], 3)}\n`;
+  }
+  return text;
+}
+
+export function outlineAnswer(manifest: Manifest, target: Target, where: ManifestLocator): SubrequestAnswer {
+  const o = outline(manifest, target, where);
+  return { json: marshalIndent(o), text: printOutline(o), version: OUTLINE_REQUEST.version };
+}
