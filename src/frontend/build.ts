@@ -21,6 +21,7 @@ import {
 import { buildGraph } from "../graph/build-graph.js";
 import { contextSource } from "../graph/context.js";
 import { imageConfig } from "../image/config.js";
+import { lintWarnings } from "../lint/index.js";
 import { local, type Marshalled, marshal, normalizeImageRef, type SourceMap } from "../llb/index.js";
 import { log } from "../log.js";
 import { DEFAULT_FILENAME, OUTPUT_DIR } from "../manifest/defaults.js";
@@ -154,8 +155,13 @@ export async function runBuild(bridge: BridgeClient, caps: Caps, env: BuildEnv):
       "verified",
     );
   }
-  if (gate.warnings.length > 0 && caps.frontend.has(FrontendCap.Warnings)) {
-    const reqs = warnRequests(gate.warnings, source, outputDef.root);
+  // Filed under the build step, a vertex buildx has already shown (it drops unknown ones).
+  // The gate measures stripping on the binary itself, so lint's guess from the command is left out.
+  if (caps.frontend.has(FrontendCap.Warnings)) {
+    const reqs = [
+      ...lintWarnings(manifest, source, outputDef.root, { skip: ["UnstrippedBuild"] }),
+      ...warnRequests(gate.warnings, source, outputDef.root),
+    ];
     await sendWarnings(
       (w) => bridge.warn(w),
       reqs,
