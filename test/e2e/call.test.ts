@@ -157,7 +157,10 @@ describe.skipIf(problem !== undefined)("lint findings as build warnings", () => 
     const r = buildx(["-f", "scratchkit.yaml", "-t", tag, "."], dir);
     expect(r.code, r.output).toBe(0);
     expect(r.output).toMatch(/\d+ warnings? found/);
-    expect(r.output).toMatch(/- UnstrippedBuild: musl-gcc links without -s: .* \(line 5\)/);
     expect(r.output).toMatch(/- RunsAsRoot: target hello runs as root; .* \(line 6\)/);
+    // During a build the gate measures stripping on the binary itself; lint's guess from the
+    // command is not repeated beside it.
+    expect(r.output).toMatch(/\/out\/hello is not stripped: stripping saves about \d+ KiB/);
+    expect(r.output).not.toContain("UnstrippedBuild");
   });
 });
