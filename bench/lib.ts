@@ -13,12 +13,9 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { dockerCli } from "../src/engine/cli.js";
 
-export const DOCKER =
-  process.env.SCRATCHKIT_DOCKER ??
-  (existsSync("/opt/scratchkit/docker-cli-path")
-    ? readFileSync("/opt/scratchkit/docker-cli-path", "utf8").trim()
-    : "docker");
+export const DOCKER = dockerCli();
 export const FRONTEND = process.env.SCRATCHKIT_FRONTEND_IMAGE ?? "scratchkit/frontend:dev";
 export const TOOLCHAIN = process.env.SCRATCHKIT_TOOLCHAIN_IMAGE ?? "scratchkit/toolchain:bookworm";
 export const NODE_RUNTIME = process.env.SCRATCHKIT_NODE_RUNTIME_IMAGE ?? "scratchkit/node-runtime:20";

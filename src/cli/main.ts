@@ -4,9 +4,9 @@ import { parseArgs } from "node:util";
 import { connectDocker } from "../engine/docker.js";
 import { imageContents, runImage } from "../engine/image-contents.js";
 import { parsePlatform } from "../gateway/opts.js";
-import { CHECK_ELF_USAGE, checkElf } from "./check-elf.js";
 import { manifestDefinition } from "../graph/definition.js";
 import { ManifestError, parseManifest } from "../manifest/index.js";
+import { CHECK_ELF_USAGE, checkElf } from "./check-elf.js";
 
 const USAGE = `usage: scratchkit <command> [options]
 

@@ -1,3 +1,5 @@
+import { cleanPath } from "../llb/path.js";
+
 /**
  * Reads a .dockerignore the way Docker does (moby/patternmatcher's ignorefile): comments
  * and blank lines dropped, paths cleaned, a leading "/" removed, "!" kept for exceptions.
@@ -19,21 +21,4 @@ export function parseDockerignore(text: string): string[] {
     patterns.push(invert ? `!${pattern}` : pattern);
   }
   return patterns;
-}
-
-/** Go's path.Clean: collapses "//", "." and ".." lexically. */
-function cleanPath(p: string): string {
-  const rooted = p.startsWith("/");
-  const out: string[] = [];
-  for (const part of p.split("/")) {
-    if (part === "" || part === ".") continue;
-    if (part === "..") {
-      if (out.length > 0 && out[out.length - 1] !== "..") out.pop();
-      else if (!rooted) out.push("..");
-      continue;
-    }
-    out.push(part);
-  }
-  const joined = out.join("/");
-  return rooted ? `/${joined}` : joined || ".";
 }

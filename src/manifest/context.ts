@@ -67,7 +67,12 @@ export class Context {
     return out;
   }
 
-  string(node: Node | undefined, what: string, pattern?: RegExp, expected?: string): Located<string> | undefined {
+  string(
+    node: Node | undefined,
+    what: string,
+    pattern?: RegExp,
+    expected?: string,
+  ): Located<string> | undefined {
     if (!isScalar(node) || node.value === null || typeof node.value === "object") {
       this.error(node, `${what}: expected ${expected ?? "a string"}`);
       return undefined;

@@ -34,11 +34,31 @@ const TOP_KEYS = [
   "image",
   "targets",
 ] as const;
-const BUILD_KEYS = ["image", "package-manager", "packages", "workdir", "env", "run", "cache", "secrets", "context"];
+const BUILD_KEYS = [
+  "image",
+  "package-manager",
+  "packages",
+  "workdir",
+  "env",
+  "run",
+  "cache",
+  "secrets",
+  "context",
+];
 const RUN_KEYS = ["run", "cache", "secrets"];
 const ARTIFACT_KEYS = ["path", "dest", "mode", "allow-dlopen"];
 const DATA_KEYS = ["src", "dest", "from", "mode", "owner"];
-const IMAGE_KEYS = ["entrypoint", "cmd", "env", "user", "workdir", "labels", "ports", "volumes", "stop-signal"];
+const IMAGE_KEYS = [
+  "entrypoint",
+  "cmd",
+  "env",
+  "user",
+  "workdir",
+  "labels",
+  "ports",
+  "volumes",
+  "stop-signal",
+];
 const TARGET_KEYS = ["description", "artifacts", "data", "essentials", "image"];
 const CACHE_KEYS = ["path", "id", "sharing"];
 const SECRET_KEYS = ["id", "target", "required"];
@@ -168,7 +188,10 @@ function parseBuild(
   if (keys.has("package-manager")) {
     const pm = ctx.string(keys.get("package-manager"), "build.package-manager");
     if (pm && !(PACKAGE_MANAGERS as readonly string[]).includes(pm.value)) {
-      ctx.error(keys.get("package-manager"), `build.package-manager: expected one of ${PACKAGE_MANAGERS.join(", ")}`);
+      ctx.error(
+        keys.get("package-manager"),
+        `build.package-manager: expected one of ${PACKAGE_MANAGERS.join(", ")}`,
+      );
     } else if (pm) {
       packageManager = pm as Located<PackageManager>;
     }
@@ -183,13 +206,19 @@ function parseBuild(
     else packageManager = { value: "none", span: image.span };
   }
   if (packageManager?.value === "none" && packages.length > 0)
-    ctx.error(keys.get("packages"), "build.packages: package-manager is none; install them in the image or pick apk or apt");
+    ctx.error(
+      keys.get("packages"),
+      "build.packages: package-manager is none; install them in the image or pick apk or apt",
+    );
   const workdir = keys.has("workdir") ? ctx.absPath(keys.get("workdir"), "build.workdir") : DEFAULT_WORKDIR;
-  if (workdir === OUTPUT_DIR) ctx.error(keys.get("workdir"), `build.workdir: ${OUTPUT_DIR} is the output directory`);
+  if (workdir === OUTPUT_DIR)
+    ctx.error(keys.get("workdir"), `build.workdir: ${OUTPUT_DIR} is the output directory`);
   let env = keys.has("env") ? ctx.stringMap(keys.get("env"), "build.env", ENV_NAME) : [];
   const sharedCache = keys.has("cache") ? parseCaches(ctx, keys.get("cache"), "build.cache") : [];
   const sharedSecrets = keys.has("secrets") ? parseSecrets(ctx, keys.get("secrets"), "build.secrets") : [];
-  const context = keys.has("context") ? parseContextFilter(ctx, keys.get("context")) : { include: [], exclude: [] };
+  const context = keys.has("context")
+    ? parseContextFilter(ctx, keys.get("context"))
+    : { include: [], exclude: [] };
 
   let run: RunStep[] = [];
   let presetPackages: Located<string>[] = [];
@@ -218,7 +247,10 @@ function parseBuild(
   return {
     image,
     packageManager,
-    packages: [...presetPackages, ...packages.filter((p) => !presetPackages.some((q) => q.value === p.value))],
+    packages: [
+      ...presetPackages,
+      ...packages.filter((p) => !presetPackages.some((q) => q.value === p.value)),
+    ],
     workdir: workdir ?? DEFAULT_WORKDIR,
     env,
     run,
@@ -239,14 +271,18 @@ function parseRun(ctx: Context, node: Node, cache: CacheMount[], secrets: Secret
         ? ctx.string(keys.get("run"), "build.run[].run", undefined, "a command")
         : (ctx.error(item, "build.run[]: missing key run"), undefined);
       const extraCache = keys.has("cache") ? parseCaches(ctx, keys.get("cache"), "build.run[].cache") : [];
-      const extraSecrets = keys.has("secrets") ? parseSecrets(ctx, keys.get("secrets"), "build.run[].secrets") : [];
-      if (command) steps.push({ command, cache: [...cache, ...extraCache], secrets: [...secrets, ...extraSecrets] });
+      const extraSecrets = keys.has("secrets")
+        ? parseSecrets(ctx, keys.get("secrets"), "build.run[].secrets")
+        : [];
+      if (command)
+        steps.push({ command, cache: [...cache, ...extraCache], secrets: [...secrets, ...extraSecrets] });
       continue;
     }
     const command = ctx.string(item, "build.run", undefined, "a command or a list of commands");
     if (command) steps.push({ command, cache, secrets });
   }
-  for (const s of steps) if (s.command.value.trim() === "") ctx.errorSpan(s.command.span, "build.run: empty command");
+  for (const s of steps)
+    if (s.command.value.trim() === "") ctx.errorSpan(s.command.span, "build.run: empty command");
   return steps;
 }
 
@@ -260,11 +296,14 @@ function parseCaches(ctx: Context, node: Node | undefined, what: string): CacheM
     if (isMap(item)) {
       const keys = ctx.keys(item, CACHE_KEYS, `${what}[].`);
       const p = ctx.absPath(keys.get("path") ?? item, `${what}[].path`);
-      const id = keys.has("id") ? ctx.string(keys.get("id"), `${what}[].id`, SECRET_ID, "a cache id") : undefined;
+      const id = keys.has("id")
+        ? ctx.string(keys.get("id"), `${what}[].id`, SECRET_ID, "a cache id")
+        : undefined;
       let sharing: CacheMount["sharing"] = "shared";
       if (keys.has("sharing")) {
         const s = ctx.string(keys.get("sharing"), `${what}[].sharing`);
-        if (s && ["shared", "private", "locked"].includes(s.value)) sharing = s.value as CacheMount["sharing"];
+        if (s && ["shared", "private", "locked"].includes(s.value))
+          sharing = s.value as CacheMount["sharing"];
         else if (s) ctx.error(keys.get("sharing"), `${what}[].sharing: expected shared, private or locked`);
       }
       if (p) out.push({ path: p, ...(id ? { id: id.value } : {}), sharing });
@@ -308,13 +347,11 @@ function parseContextFilter(ctx: Context, node: Node | undefined): { include: st
   const keys = ctx.keys(node, ["include", "exclude"], "build.context.");
   const list = (k: string) =>
     keys.has(k)
-      ? ctx
-          .stringList(keys.get(k), `build.context.${k}`)
-          .map((s) => {
-            if (s.value.startsWith("/") || s.value.split("/").includes(".."))
-              ctx.errorSpan(s.span, `build.context.${k}: patterns are relative to the context, without ".."`);
-            return s.value;
-          })
+      ? ctx.stringList(keys.get(k), `build.context.${k}`).map((s) => {
+          if (s.value.startsWith("/") || s.value.split("/").includes(".."))
+            ctx.errorSpan(s.span, `build.context.${k}: patterns are relative to the context, without ".."`);
+          return s.value;
+        })
       : [];
   return { include: list("include"), exclude: list("exclude") };
 }
@@ -332,7 +369,8 @@ function parseTargetBody(
 ): TargetBody {
   let artifacts: Artifact[];
   if (keys.has("artifacts")) artifacts = parseArtifacts(ctx, keys.get("artifacts"), prefix);
-  else if (presetArtifact) artifacts = [{ path: presetArtifact, dest: `/${presetArtifact}`, allowDlopen: false, span }];
+  else if (presetArtifact)
+    artifacts = [{ path: presetArtifact, dest: `/${presetArtifact}`, allowDlopen: false, span }];
   else if (inherit) artifacts = inherit.artifacts;
   else artifacts = [];
   const data = keys.has("data") ? parseData(ctx, keys.get("data"), prefix) : (inherit?.data ?? []);
@@ -343,7 +381,8 @@ function parseTargetBody(
   const dests = new Map<string, Span>();
   for (const f of [...artifacts, ...data]) {
     const seen = dests.get(f.dest);
-    if (seen && seen !== f.span) ctx.errorSpan(f.span, `${prefix}artifacts: ${f.dest} is already the destination of line ${seen.line}`);
+    if (seen && seen !== f.span)
+      ctx.errorSpan(f.span, `${prefix}artifacts: ${f.dest} is already the destination of line ${seen.line}`);
     dests.set(f.dest, f.span);
   }
   if (image.entrypoint === undefined && image.cmd === undefined && artifacts.length === 1 && artifacts[0]) {
@@ -368,7 +407,10 @@ function parseTargets(ctx: Context, node: Node | undefined, defaults: TargetBody
     const body = pair.value as Node | null;
     if (!name) continue;
     if (!isMap(body)) {
-      ctx.error(body ?? (pair.key as Node), `targets.${name.value}: expected a mapping with artifacts, image...`);
+      ctx.error(
+        body ?? (pair.key as Node),
+        `targets.${name.value}: expected a mapping with artifacts, image...`,
+      );
       continue;
     }
     const keys = ctx.keys(body, TARGET_KEYS, `targets.${name.value}.`);
@@ -399,7 +441,8 @@ function parseArtifacts(ctx: Context, node: Node | undefined, prefix: string): A
       else rel = ctx.outputPath(keys.get("path"));
       if (keys.has("dest")) dest = ctx.absPath(keys.get("dest"), `${prefix}artifacts[].dest`);
       if (keys.has("mode")) mode = ctx.mode(keys.get("mode"), `${prefix}artifacts[].mode`);
-      if (keys.has("allow-dlopen")) allowDlopen = ctx.boolean(keys.get("allow-dlopen"), `${prefix}artifacts[].allow-dlopen`);
+      if (keys.has("allow-dlopen"))
+        allowDlopen = ctx.boolean(keys.get("allow-dlopen"), `${prefix}artifacts[].allow-dlopen`);
     } else {
       rel = ctx.outputPath(item);
     }
@@ -462,29 +505,48 @@ function parseData(ctx: Context, node: Node | undefined, prefix: string): DataFi
 }
 
 /** Context paths stay inside the context; build paths are absolute in the build stage. */
-function dataSource(ctx: Context, node: Node | undefined, from: DataFile["from"], prefix: string): string | undefined {
+function dataSource(
+  ctx: Context,
+  node: Node | undefined,
+  from: DataFile["from"],
+  prefix: string,
+): string | undefined {
   const s = ctx.string(node, `${prefix}data[].src`);
   if (!s) return undefined;
   if (from === "build") return ctx.absPath(node, `${prefix}data[].src`);
   const clean = path.normalize(s.value).replace(/\/$/, "");
   if (s.value.startsWith("/") || clean === ".." || clean.startsWith("../") || clean === ".") {
-    ctx.error(node, `${prefix}data[].src: ${JSON.stringify(s.value)} must be a path inside the build context`);
+    ctx.error(
+      node,
+      `${prefix}data[].src: ${JSON.stringify(s.value)} must be a path inside the build context`,
+    );
     return undefined;
   }
   return clean;
 }
 
 function parseEssentials(ctx: Context, node: Node | undefined, prefix: string): Essentials {
-  const e: Essentials = { nonroot: false, caCertificates: false, tzdata: [], tmp: false, span: ctx.span(node) };
+  const e: Essentials = {
+    nonroot: false,
+    caCertificates: false,
+    tzdata: [],
+    tmp: false,
+    span: ctx.span(node),
+  };
   if (!isSeq(node)) {
-    ctx.error(node, `${prefix}essentials: expected a list, like [nonroot, ca-certificates, tmp, {tzdata: [UTC]}]`);
+    ctx.error(
+      node,
+      `${prefix}essentials: expected a list, like [nonroot, ca-certificates, tmp, {tzdata: [UTC]}]`,
+    );
     return e;
   }
   for (const item of node.items as Node[]) {
     if (isMap(item)) {
       const keys = ctx.keys(item, ["tzdata"], `${prefix}essentials[].`);
       if (keys.has("tzdata"))
-        e.tzdata = ctx.stringList(keys.get("tzdata"), `${prefix}essentials[].tzdata`, ZONE, "a zone like Europe/Paris").map((z) => z.value);
+        e.tzdata = ctx
+          .stringList(keys.get("tzdata"), `${prefix}essentials[].tzdata`, ZONE, "a zone like Europe/Paris")
+          .map((z) => z.value);
       continue;
     }
     const s = ctx.string(item, `${prefix}essentials[]`);
@@ -492,7 +554,8 @@ function parseEssentials(ctx: Context, node: Node | undefined, prefix: string): 
     if (s.value === "nonroot") e.nonroot = true;
     else if (s.value === "ca-certificates") e.caCertificates = true;
     else if (s.value === "tmp") e.tmp = true;
-    else if (s.value === "tzdata") ctx.error(item, `${prefix}essentials[]: tzdata needs its zones, e.g. {tzdata: [UTC, Europe/Paris]}`);
+    else if (s.value === "tzdata")
+      ctx.error(item, `${prefix}essentials[]: tzdata needs its zones, e.g. {tzdata: [UTC, Europe/Paris]}`);
     else ctx.unknown(item, s.value, ESSENTIALS, `${prefix}essentials[]`);
   }
   return e;
@@ -500,7 +563,13 @@ function parseEssentials(ctx: Context, node: Node | undefined, prefix: string): 
 
 function parseImage(ctx: Context, node: Node | undefined, prefix: string, inherit?: ImageSpec): ImageSpec {
   const spec: ImageSpec = inherit
-    ? { ...inherit, env: [...inherit.env], labels: [...inherit.labels], ports: [...inherit.ports], volumes: [...inherit.volumes] }
+    ? {
+        ...inherit,
+        env: [...inherit.env],
+        labels: [...inherit.labels],
+        ports: [...inherit.ports],
+        volumes: [...inherit.volumes],
+      }
     : { env: [], labels: [], ports: [], volumes: [] };
   // A target's own artifacts decide its default entrypoint, not the top level's.
   if (inherit && prefix) {
@@ -525,25 +594,41 @@ function parseImage(ctx: Context, node: Node | undefined, prefix: string, inheri
     }
     spec[key] = ctx.stringList(n, `${prefix}image.${key}`).map((s) => s.value);
   }
-  if (keys.has("env")) spec.env = mergePairs(spec.env, ctx.stringMap(keys.get("env"), `${prefix}image.env`, ENV_NAME));
-  if (keys.has("labels")) spec.labels = mergePairs(spec.labels, ctx.stringMap(keys.get("labels"), `${prefix}image.labels`));
+  if (keys.has("env"))
+    spec.env = mergePairs(spec.env, ctx.stringMap(keys.get("env"), `${prefix}image.env`, ENV_NAME));
+  if (keys.has("labels"))
+    spec.labels = mergePairs(spec.labels, ctx.stringMap(keys.get("labels"), `${prefix}image.labels`));
   if (keys.has("user")) {
-    const u = ctx.string(keys.get("user"), `${prefix}image.user`, /^[A-Za-z0-9_.-]+(:[A-Za-z0-9_.-]+)?$/, "user[:group]");
+    const u = ctx.string(
+      keys.get("user"),
+      `${prefix}image.user`,
+      /^[A-Za-z0-9_.-]+(:[A-Za-z0-9_.-]+)?$/,
+      "user[:group]",
+    );
     if (u) spec.user = u.value;
   }
   if (keys.has("workdir")) spec.workdir = ctx.absPath(keys.get("workdir"), `${prefix}image.workdir`);
   if (keys.has("ports")) {
-    spec.ports = ctx.stringList(keys.get("ports"), `${prefix}image.ports`, PORT, "a port like 8080 or 53/udp").map((p) =>
-      p.value.includes("/") ? p.value : `${p.value}/tcp`,
-    );
+    spec.ports = ctx
+      .stringList(keys.get("ports"), `${prefix}image.ports`, PORT, "a port like 8080 or 53/udp")
+      .map((p) => (p.value.includes("/") ? p.value : `${p.value}/tcp`));
   }
   if (keys.has("volumes")) {
     spec.volumes = ctx
       .stringList(keys.get("volumes"), `${prefix}image.volumes`)
-      .flatMap((v) => (v.value.startsWith("/") ? [path.normalize(v.value)] : (ctx.errorSpan(v.span, `${prefix}image.volumes[]: expected an absolute path`), [])));
+      .flatMap((v) =>
+        v.value.startsWith("/")
+          ? [path.normalize(v.value)]
+          : (ctx.errorSpan(v.span, `${prefix}image.volumes[]: expected an absolute path`), []),
+      );
   }
   if (keys.has("stop-signal")) {
-    const s = ctx.string(keys.get("stop-signal"), `${prefix}image.stop-signal`, SIGNAL, "a signal like SIGTERM");
+    const s = ctx.string(
+      keys.get("stop-signal"),
+      `${prefix}image.stop-signal`,
+      SIGNAL,
+      "a signal like SIGTERM",
+    );
     if (s) spec.stopSignal = s.value;
   }
   return spec;

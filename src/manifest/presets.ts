@@ -54,7 +54,10 @@ export function presetRecipe(name: PresetName, pm: PackageManager, program: stri
           ["GOMODCACHE", "/root/go/pkg/mod"],
         ],
         run: [`go build -trimpath -ldflags='-s -w' -o ${out} .`],
-        cache: [cache("/root/.cache/go-build", "scratchkit-go-build"), cache("/root/go/pkg/mod", "scratchkit-go-mod")],
+        cache: [
+          cache("/root/.cache/go-build", "scratchkit-go-build"),
+          cache("/root/go/pkg/mod", "scratchkit-go-mod"),
+        ],
       };
     case "rust":
       return {
@@ -71,7 +74,8 @@ export function presetRecipe(name: PresetName, pm: PackageManager, program: stri
         ],
       };
     case "zig":
-      if (pm !== "apk") return "preset zig needs Alpine (package-manager apk): Debian bookworm has no zig package";
+      if (pm !== "apk")
+        return "preset zig needs Alpine (package-manager apk): Debian bookworm has no zig package";
       return {
         packages: ["zig"],
         env: [["ZIG_GLOBAL_CACHE_DIR", "/root/.cache/zig"]],

@@ -1,14 +1,11 @@
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { dockerCli } from "../../src/engine/cli.js";
 
 /** The docker CLI with buildx that deploy/engine.sh installed (or the one on PATH). */
-export const DOCKER =
-  process.env.SCRATCHKIT_DOCKER ??
-  (existsSync("/opt/scratchkit/docker-cli-path")
-    ? readFileSync("/opt/scratchkit/docker-cli-path", "utf8").trim()
-    : "docker");
+export const DOCKER = dockerCli();
 
 export const FRONTEND = process.env.SCRATCHKIT_FRONTEND_IMAGE ?? "scratchkit/frontend:dev";
 export const TOOLCHAIN = process.env.SCRATCHKIT_TOOLCHAIN_IMAGE ?? "scratchkit/toolchain:bookworm";
@@ -23,6 +20,34 @@ export function engineProblem(): string | undefined {
   const img = spawnSync(DOCKER, ["image", "inspect", FRONTEND, TOOLCHAIN], { encoding: "utf8" });
   if (img.status !== 0) return `images missing (${FRONTEND}, ${TOOLCHAIN}): run npm test, which builds them`;
   return undefined;
+}
+
+/**
+ * Checks the engine once per suite file: under CI a missing engine fails the run (the
+ * suite must run there), elsewhere the suite is skipped with the reason printed.
+ * Returns the reason to pass to describe.skipIf.
+ */
+export function suiteProblem(): string | undefined {
+  const problem = engineProblem();
+  if (problem && process.env.CI) throw new Error(`end-to-end tests must run in CI, but: ${problem}`);
+  if (problem) console.warn(`SKIPPING end-to-end tests: ${problem}`);
+  return problem;
+}
+
+/** Test image tags under one prefix, removed (before use and) by cleanup(). */
+export function tagger(prefix: string): { tag: (name: string) => string; cleanup: () => void } {
+  const tags: string[] = [];
+  return {
+    tag(name) {
+      const t = `scratchkit-e2e/${prefix}${name}:test`;
+      tags.push(t);
+      removeImage(t);
+      return t;
+    },
+    cleanup() {
+      for (const t of tags) removeImage(t);
+    },
+  };
 }
 
 export interface BuildRun {

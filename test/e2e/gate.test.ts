@@ -8,30 +8,22 @@ import { craftElf, EM } from "../unit/fixtures/elf/craft.js";
 import {
   buildx,
   context,
-  engineProblem,
   HELLO_C,
   imageExists,
   manifest,
-  removeImage,
+  suiteProblem,
   TOOLCHAIN,
+  tagger,
 } from "./engine.js";
 
-const problem = engineProblem();
-if (problem && process.env.CI) throw new Error(`end-to-end tests must run in CI, but: ${problem}`);
-if (problem) console.warn(`SKIPPING end-to-end tests: ${problem}`);
+const problem = suiteProblem();
 
 const DAEMON_LOG = "/var/log/scratchkit-dockerd.log";
 const GAI_C =
   '#include <netdb.h>\n#include <stdio.h>\nint main(void) { struct addrinfo *r; int e = getaddrinfo("localhost", 0, 0, &r); printf("gai %d\\n", e); return 0; }\n';
 
 const docker = connectDocker();
-const tags: string[] = [];
-function tag(name: string): string {
-  const t = `scratchkit-e2e/gate-${name}:test`;
-  tags.push(t);
-  removeImage(t);
-  return t;
-}
+const { tag, cleanup } = tagger("gate-");
 
 /** Build a one-artifact manifest on the offline toolchain image. */
 function build(name: string, run: string, artifact: string[], files: Record<string, string> = {}) {
@@ -51,9 +43,7 @@ function build(name: string, run: string, artifact: string[], files: Record<stri
 }
 
 describe.skipIf(problem !== undefined)("the static-linkage gate on a real engine", () => {
-  afterAll(() => {
-    for (const t of tags) removeImage(t);
-  });
+  afterAll(cleanup);
 
   it("passes a glibc static-pie program, which runs in the scratch image", async () => {
     const { t, r } = build(

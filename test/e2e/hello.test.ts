@@ -5,32 +5,22 @@ import { imageContents, runImage } from "../../src/engine/image-contents.js";
 import {
   buildx,
   context,
-  engineProblem,
   HELLO_C,
   imageExists,
   manifest,
-  removeImage,
+  suiteProblem,
   TOOLCHAIN,
+  tagger,
 } from "./engine.js";
 
-const problem = engineProblem();
-if (problem && process.env.CI) throw new Error(`end-to-end tests must run in CI, but: ${problem}`);
-if (problem) console.warn(`SKIPPING end-to-end tests: ${problem}`);
+const problem = suiteProblem();
 
 const EXAMPLE = join(import.meta.dirname, "../../examples/hello");
 const docker = connectDocker();
-const tags: string[] = [];
-function tag(name: string): string {
-  const t = `scratchkit-e2e/${name}:test`;
-  tags.push(t);
-  removeImage(t);
-  return t;
-}
+const { tag, cleanup } = tagger("");
 
 describe.skipIf(problem !== undefined)("hello through # syntax= on a real engine", () => {
-  afterAll(() => {
-    for (const t of tags) removeImage(t);
-  });
+  afterAll(cleanup);
 
   describe("the example", () => {
     const t = tag("hello");

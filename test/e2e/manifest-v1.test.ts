@@ -5,20 +5,12 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { connectDocker } from "../../src/engine/docker.js";
 import { imageContents, runImage } from "../../src/engine/image-contents.js";
-import { buildx, context, docker, engineProblem, manifest, removeImage, TOOLCHAIN } from "./engine.js";
+import { buildx, context, docker, manifest, suiteProblem, TOOLCHAIN, tagger } from "./engine.js";
 
-const problem = engineProblem();
-if (problem && process.env.CI) throw new Error(`end-to-end tests must run in CI, but: ${problem}`);
-if (problem) console.warn(`SKIPPING end-to-end tests: ${problem}`);
+const problem = suiteProblem();
 
 const dockerode = connectDocker();
-const tags: string[] = [];
-function tag(name: string): string {
-  const t = `scratchkit-e2e/v1-${name}:test`;
-  tags.push(t);
-  removeImage(t);
-  return t;
-}
+const { tag, cleanup } = tagger("v1-");
 const paths = (files: Array<{ path: string }>) =>
   files.map((f) => `/${f.path.replace(/^\.?\//, "").replace(/\/$/, "")}`).sort();
 
@@ -39,9 +31,7 @@ int main(void) {
 `;
 
 describe.skipIf(problem !== undefined)("manifest v1 on a real engine", () => {
-  afterAll(() => {
-    for (const t of tags) removeImage(t);
-  });
+  afterAll(cleanup);
 
   it("builds hello.c with the C preset in three lines (+ the offline toolchain)", async () => {
     const t = tag("preset-c");
@@ -200,8 +190,10 @@ describe.skipIf(problem !== undefined)("manifest v1 on a real engine", () => {
       ),
     });
     const ids: string[] = [];
+    let last = "";
     for (const n of [1, 2]) {
       const t = tag(`repro-${n}`);
+      last = t;
       const r = buildx(
         [
           "--no-cache",
@@ -221,7 +213,7 @@ describe.skipIf(problem !== undefined)("manifest v1 on a real engine", () => {
     }
     expect(ids[0]).toMatch(/^sha256:/);
     expect(ids[1]).toBe(ids[0]);
-    const created = docker(["image", "inspect", "-f", "{{.Created}}", tags.at(-1) ?? ""]).trim();
+    const created = docker(["image", "inspect", "-f", "{{.Created}}", last]).trim();
     expect(created).toContain("2023-11-14T22:13:20");
   });
 });

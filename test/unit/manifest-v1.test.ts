@@ -3,8 +3,8 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Ajv } from "ajv";
-import { parse as parseYaml } from "yaml";
 import { describe, expect, it } from "vitest";
+import { parse as parseYaml } from "yaml";
 import { ManifestError, parseManifest } from "../../src/manifest/index.js";
 import { presetRecipe } from "../../src/manifest/presets.js";
 import { planBuild } from "../../src/plan/plan.js";
@@ -73,7 +73,9 @@ describe("presets", () => {
   });
 
   it("rejects an unknown preset, a preset without a name, and zig on Debian", () => {
-    expect(errors("preset: cobol\nname: x\n")).toContain("scratchkit.yaml:1:9: preset: expected one of c, c++, go, rust, zig");
+    expect(errors("preset: cobol\nname: x\n")).toContain(
+      "scratchkit.yaml:1:9: preset: expected one of c, c++, go, rust, zig",
+    );
     expect(errors("preset: c\n")).toContain("preset: also set name");
     expect(errors("preset: zig\nname: x\nbuild: {image: debian:12}\n")).toContain("preset zig needs Alpine");
   });
@@ -106,9 +108,20 @@ describe("targets, data and essentials", () => {
     expect(srv?.name).toBe("srv");
     expect(srv?.data).toEqual([
       expect.objectContaining({ from: "context", src: "config.json", dest: "/config.json" }),
-      expect.objectContaining({ from: "build", src: "/usr/share/misc/magic", dest: "/etc/magic", mode: 0o444, owner: { uid: 65532, gid: 65532 } }),
+      expect.objectContaining({
+        from: "build",
+        src: "/usr/share/misc/magic",
+        dest: "/etc/magic",
+        mode: 0o444,
+        owner: { uid: 65532, gid: 65532 },
+      }),
     ]);
-    expect(srv?.essentials).toMatchObject({ nonroot: true, caCertificates: true, tmp: true, tzdata: ["UTC", "Europe/Paris"] });
+    expect(srv?.essentials).toMatchObject({
+      nonroot: true,
+      caCertificates: true,
+      tmp: true,
+      tzdata: ["UTC", "Europe/Paris"],
+    });
     expect(srv?.image.user).toBe("65532:65532");
     expect(srv?.image.env).toContainEqual(["SSL_CERT_FILE", "/etc/ssl/certs/ca-certificates.crt"]);
     expect(srv?.image.ports).toEqual(["8080/tcp", "53/udp"]);
@@ -132,17 +145,53 @@ describe("targets, data and essentials", () => {
   });
 
   it.each([
-    ["data escaping the context", "build: {run: x}\nartifacts: [a]\ndata: [../secret]\n", "must be a path inside the build context"],
-    ["relative build data", "build: {run: x}\nartifacts: [a]\ndata: [{src: etc/x, from: build}]\n", "expected an absolute path"],
-    ["unknown essential", "build: {run: x}\nartifacts: [a]\nessentials: [nonrot]\n", "unknown essentials[] nonrot; did you mean nonroot?"],
-    ["tzdata without zones", "build: {run: x}\nartifacts: [a]\nessentials: [tzdata]\n", "tzdata needs its zones"],
-    ["bad zone", "build: {run: x}\nartifacts: [a]\nessentials: [{tzdata: ['../../etc/shadow']}]\n", "is not a zone"],
+    [
+      "data escaping the context",
+      "build: {run: x}\nartifacts: [a]\ndata: [../secret]\n",
+      "must be a path inside the build context",
+    ],
+    [
+      "relative build data",
+      "build: {run: x}\nartifacts: [a]\ndata: [{src: etc/x, from: build}]\n",
+      "expected an absolute path",
+    ],
+    [
+      "unknown essential",
+      "build: {run: x}\nartifacts: [a]\nessentials: [nonrot]\n",
+      "unknown essentials[] nonrot; did you mean nonroot?",
+    ],
+    [
+      "tzdata without zones",
+      "build: {run: x}\nartifacts: [a]\nessentials: [tzdata]\n",
+      "tzdata needs its zones",
+    ],
+    [
+      "bad zone",
+      "build: {run: x}\nartifacts: [a]\nessentials: [{tzdata: ['../../etc/shadow']}]\n",
+      "is not a zone",
+    ],
     ["non-octal mode", "build: {run: x}\nartifacts: [{path: a, mode: 999}]\n", "is not an octal mode"],
-    ["named owner", "build: {run: x}\nartifacts: [a]\ndata: [{src: a.txt, owner: app}]\n", "numeric uid[:gid]"],
+    [
+      "named owner",
+      "build: {run: x}\nartifacts: [a]\ndata: [{src: a.txt, owner: app}]\n",
+      "numeric uid[:gid]",
+    ],
     ["bad port", "build: {run: x}\nartifacts: [a]\nimage: {ports: [http]}\n", "is not a port"],
-    ["target without artifacts", "build: {run: x}\ntargets: {cli: {image: {user: '1'}}}\n", "targets.cli: missing key artifacts"],
-    ["duplicate destination", "build: {run: x}\nartifacts: [a]\ndata: [{src: b, dest: /a}]\n", "/a is already the destination"],
-    ["unknown target key", "build: {run: x}\ntargets: {cli: {artifact: [a]}}\n", "did you mean targets.cli.artifacts?"],
+    [
+      "target without artifacts",
+      "build: {run: x}\ntargets: {cli: {image: {user: '1'}}}\n",
+      "targets.cli: missing key artifacts",
+    ],
+    [
+      "duplicate destination",
+      "build: {run: x}\nartifacts: [a]\ndata: [{src: b, dest: /a}]\n",
+      "/a is already the destination",
+    ],
+    [
+      "unknown target key",
+      "build: {run: x}\ntargets: {cli: {artifact: [a]}}\n",
+      "did you mean targets.cli.artifacts?",
+    ],
   ])("rejects %s", (_n, text, expected) => {
     expect(errors(text)).toContain(expected);
   });
@@ -153,7 +202,13 @@ describe("build inputs", () => {
     const m = parse(
       "args: {VERSION: '1.0', FLAVOUR: }\nbuild: {run: echo $VERSION}\nartifacts: [a]\nimage:\n  labels: {v: 'v${VERSION}', keep: '${OTHER}'}\n  env: {F: '${FLAVOUR}'}\n",
     );
-    const plan = planBuild(m, { platform: AMD64, buildArgs: new Map([["FLAVOUR", "x"], ["UNDECLARED", "y"]]) });
+    const plan = planBuild(m, {
+      platform: AMD64,
+      buildArgs: new Map([
+        ["FLAVOUR", "x"],
+        ["UNDECLARED", "y"],
+      ]),
+    });
     expect(plan.env).toEqual(expect.arrayContaining(["VERSION=1.0", "FLAVOUR=x"]));
     expect(plan.env.some((e) => e.startsWith("UNDECLARED="))).toBe(false);
     expect(plan.target.image.labels).toEqual([
@@ -193,7 +248,9 @@ describe("build inputs", () => {
   });
 
   it("filters the context with include and exclude patterns", () => {
-    const m = parse("build:\n  run: make\n  context: {include: [src, Makefile], exclude: ['**/*.o']}\nartifacts: [a]\n");
+    const m = parse(
+      "build:\n  run: make\n  context: {include: [src, Makefile], exclude: ['**/*.o']}\nartifacts: [a]\n",
+    );
     expect(m.build.contextInclude).toEqual(["src", "Makefile"]);
     expect(m.build.contextExclude).toEqual(["**/*.o"]);
     expect(errors("build:\n  run: make\n  context: {include: [../x]}\nartifacts: [a]\n")).toContain(
@@ -203,7 +260,9 @@ describe("build inputs", () => {
 });
 
 describe("the JSON Schema for editors", () => {
-  const schema = JSON.parse(readFileSync(join(import.meta.dirname, "../../schema/scratchkit.schema.json"), "utf8"));
+  const schema = JSON.parse(
+    readFileSync(join(import.meta.dirname, "../../schema/scratchkit.schema.json"), "utf8"),
+  );
   const validate = new Ajv({ allErrors: true, strict: false }).compile(schema);
   const examples = [
     "preset: c\nname: hello\n",

@@ -71,7 +71,10 @@ describe("manifest v1", () => {
       ["bin/tool", "/usr/bin/tool"],
       ["data.txt", "/data.txt"],
     ]);
-    expect(m.targets[0]?.image).toMatchObject({ entrypoint: ["/usr/bin/tool", "--serve"], user: "65532:65532" });
+    expect(m.targets[0]?.image).toMatchObject({
+      entrypoint: ["/usr/bin/tool", "--serve"],
+      user: "65532:65532",
+    });
   });
 
   it.each([
