@@ -4,6 +4,10 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 [[ -d node_modules ]] || npm ci --no-audit --no-fund
+# The ELF tests compile fixtures on the host, musl ones included: install the toolchains they need.
+if ! command -v gcc >/dev/null || ! command -v musl-gcc >/dev/null || ! command -v readelf >/dev/null; then
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gcc libc6-dev musl-tools binutils >/dev/null
+fi
 npm run --silent build
 npx biome ci .
 bash deploy/engine.sh
