@@ -1,6 +1,12 @@
 import { posix } from "node:path";
 import { type Caps, FrontendCap } from "../gateway/caps.js";
-import { BridgeCallError, type BridgeClient, type Definition, type Result } from "../gateway/client.js";
+import {
+  BridgeCallError,
+  type BridgeClient,
+  type Definition,
+  type Result,
+  type Stat,
+} from "../gateway/client.js";
 import { Code, FrontendError, type SourceLocation } from "../gateway/errors.js";
 import {
   buildArgs,
@@ -133,11 +139,12 @@ export async function runBuild(bridge: BridgeClient, caps: Caps, env: BuildEnv):
   const outputDef = marshal(graph.output, { platform });
   const at = { source, steps: plan.steps };
   const outputRef = await solveMarshalled(bridge, outputDef, at, caps.frontend.has(FrontendCap.Evaluate));
-  await requireArtifacts(bridge, outputRef, artifacts, located);
+  const sizes = await requireArtifacts(bridge, outputRef, artifacts, located);
   const gate = await checkArtifacts(
     artifacts,
     (path, offset, length) => bridge.readFile(outputRef, `/${path}`, { offset, length }),
     platform,
+    sizes,
   );
   for (const r of gate.reports) {
     const { bytesRead, ms, verdictMs, hazard } = r.assessment;
@@ -282,27 +289,29 @@ async function requireArtifacts(
   ref: string,
   artifacts: Artifact[],
   located: (message: string, code: number, spans: Span[]) => FrontendError,
-): Promise<void> {
+): Promise<Map<string, number>> {
   const dirs = [...new Set(artifacts.map((a) => posix.dirname(`/${a.path}`)))];
   const listings = new Map(
     await Promise.all(
-      dirs.map(async (dir): Promise<[string, Map<string, number>]> => {
+      dirs.map(async (dir): Promise<[string, Map<string, Stat>]> => {
         try {
           const entries = await bridge.readDir(ref, dir);
-          return [dir, new Map(entries.map((e) => [e.path, e.mode]))];
+          return [dir, new Map(entries.map((e) => [e.path, e]))];
         } catch (err) {
           // Only a missing directory is the manifest's problem; anything else is BuildKit's to report.
           if (!isNotFound(err)) throw err;
-          return [dir, new Map()];
+          return [dir, new Map<string, Stat>()];
         }
       }),
     ),
   );
-  const modeOf = (a: Artifact) => listings.get(posix.dirname(`/${a.path}`))?.get(posix.basename(a.path));
-  const missing = artifacts.filter((a) => modeOf(a) === undefined);
+  const statOf = (a: Artifact) => listings.get(posix.dirname(`/${a.path}`))?.get(posix.basename(a.path));
+  const missing = artifacts.filter((a) => statOf(a) === undefined);
   // S_IFMT bits: a directory cannot be a program.
-  const notFiles = artifacts.filter((a) => ((modeOf(a) ?? 0) & 0o170000) === 0o040000);
-  if (missing.length === 0 && notFiles.length === 0) return;
+  const notFiles = artifacts.filter((a) => ((statOf(a)?.mode ?? 0) & 0o170000) === 0o040000);
+  if (missing.length === 0 && notFiles.length === 0) {
+    return new Map(artifacts.map((a) => [a.path, Number(statOf(a)?.size ?? 0)]));
+  }
   const written = [...(listings.get("/")?.keys() ?? [])].sort();
   const lines = [
     ...missing.map(

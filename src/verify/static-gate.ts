@@ -33,10 +33,16 @@ export async function checkArtifacts(
   artifacts: Artifact[],
   read: ReadRange,
   platform: Platform,
+  /** File sizes when known (from a directory listing): they spare the reader a probe read. */
+  sizes?: ReadonlyMap<string, number>,
 ): Promise<GateResult> {
   const checked = await Promise.all(
     artifacts.map(async (artifact) => {
-      const source: ByteSource = { read: (offset, length) => read(artifact.path, offset, length) };
+      const size = sizes?.get(artifact.path);
+      const source: ByteSource = {
+        ...(size !== undefined ? { size } : {}),
+        read: (offset, length) => read(artifact.path, offset, length),
+      };
       const assessment = await assessArtifact(source, { platform, allowDlopen: artifact.allowDlopen });
       return { artifact, report: assessment.report, assessment };
     }),
