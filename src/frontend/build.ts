@@ -1,12 +1,5 @@
-import { posix } from "node:path";
 import { type Caps, FrontendCap } from "../gateway/caps.js";
-import {
-  BridgeCallError,
-  type BridgeClient,
-  type Definition,
-  type Result,
-  type Stat,
-} from "../gateway/client.js";
+import { type BridgeClient, type Result } from "../gateway/client.js";
 import { Code, FrontendError, type SourceLocation } from "../gateway/errors.js";
 import {
   buildArgs,
@@ -15,7 +8,6 @@ import {
   filename as filenameOpt,
   forceNetworkMode,
   formatPlatform,
-  type ImageResolveMode,
   imageResolveMode,
   labels,
   noCache as noCacheOpt,
@@ -28,18 +20,21 @@ import { buildGraph } from "../graph/build-graph.js";
 import { contextSource } from "../graph/context.js";
 import { imageConfig } from "../image/config.js";
 import { lintWarnings } from "../lint/index.js";
-import { local, type Marshalled, marshal, normalizeImageRef, type SourceMap } from "../llb/index.js";
+import { marshal, normalizeImageRef, type SourceMap } from "../llb/index.js";
 import { log } from "../log.js";
-import { DEFAULT_FILENAME, OUTPUT_DIR } from "../manifest/defaults.js";
+import { DEFAULT_FILENAME } from "../manifest/defaults.js";
 import { ManifestError } from "../manifest/errors.js";
 import { parseManifest } from "../manifest/parse.js";
-import type { Artifact, Manifest, Span } from "../manifest/types.js";
+import type { Manifest, Span } from "../manifest/types.js";
 import { PlanError, planBuild } from "../plan/plan.js";
-import type { BuildPlan, BuildStep, Platform } from "../plan/types.js";
+import type { BuildPlan, Platform } from "../plan/types.js";
 import { checkArtifacts } from "../verify/static-gate.js";
 import { sendWarnings, warnRequests } from "../verify/warnings.js";
+import { requireArtifacts } from "./artifacts.js";
+import { resolveBase } from "./base-image.js";
+import { readContextDockerignore, readDefinition } from "./definition.js";
 import { parseDockerignore } from "./dockerignore.js";
-import { attachStepSource } from "./vertex-source.js";
+import { solveMarshalled } from "./solve.js";
 
 /** What the frontend knows about this build from its environment. */
 export interface BuildEnv {
@@ -198,158 +193,6 @@ export async function runBuild(bridge: BridgeClient, caps: Caps, env: BuildEnv):
   return { manifest, result: { ref: { id: imageRef }, metadata } };
 }
 
-export async function readDefinition(
-  bridge: BridgeClient,
-  env: BuildEnv,
-  input: Definition | undefined,
-  key: string,
-  filename: string,
-): Promise<{ text: string; ignore?: string }> {
-  const ignoreName = `${filename}.dockerignore`;
-  const def =
-    input ??
-    marshal(
-      local(key, {
-        sessionId: env.sessionId,
-        followPaths: [filename, ignoreName],
-        sharedKeyHint: key,
-        differ: "none",
-        name: `[internal] load build definition from ${filename}`,
-      }),
-    ).definition;
-  const ref = await solveDefinition(bridge, def);
-  let data: Uint8Array;
-  try {
-    data = await bridge.readFile(ref, filename);
-  } catch (err) {
-    throw new FrontendError(`cannot read the manifest ${filename}: ${messageOf(err)}`, Code.NotFound);
-  }
-  const ignore = await bridge.readFile(ref, ignoreName).then(
-    (d) => new TextDecoder().decode(d),
-    () => undefined,
-  );
-  return { text: new TextDecoder().decode(data), ...(ignore !== undefined ? { ignore } : {}) };
-}
-
-/** The context's own .dockerignore, read through a local that transfers only that file. */
-async function readContextDockerignore(
-  bridge: BridgeClient,
-  env: BuildEnv,
-  key: string,
-): Promise<string | undefined> {
-  const def = marshal(
-    local(key, {
-      sessionId: env.sessionId,
-      followPaths: [".dockerignore"],
-      sharedKeyHint: `${key}-.dockerignore`,
-      differ: "none",
-      name: "[internal] load .dockerignore",
-    }),
-  ).definition;
-  const ref = await solveDefinition(bridge, def);
-  return bridge.readFile(ref, ".dockerignore").then(
-    (d) => new TextDecoder().decode(d),
-    () => undefined,
-  );
-}
-
-async function solveDefinition(
-  bridge: BridgeClient,
-  definition: Definition | object,
-  evaluate = false,
-): Promise<string> {
-  const res = await bridge.solve({ Definition: definition, ...(evaluate ? { Evaluate: true } : {}) });
-  const id = res.ref?.id;
-  if (!id) throw new FrontendError("BuildKit returned no result reference", Code.Internal);
-  return id;
-}
-
-/** Solves our own graph; a failing step's error gets its manifest lines attached. */
-async function solveMarshalled(
-  bridge: BridgeClient,
-  def: Marshalled,
-  at: { source: SourceMap; steps: BuildStep[] },
-  evaluate = false,
-): Promise<string> {
-  try {
-    return await solveDefinition(bridge, def.definition, evaluate);
-  } catch (err) {
-    if (err instanceof BridgeCallError) attachStepSource(err, def, at.steps, at.source);
-    throw err;
-  }
-}
-
-/**
- * Every declared artifact must exist as a regular file, or the error lists what the build
- * wrote. One ReadDir per directory, not one StatFile per artifact: a manifest with 100
- * artifacts costs one round trip, not 100.
- */
-async function requireArtifacts(
-  bridge: BridgeClient,
-  ref: string,
-  artifacts: Artifact[],
-  located: (message: string, code: number, spans: Span[]) => FrontendError,
-): Promise<Map<string, number>> {
-  const dirs = [...new Set(artifacts.map((a) => posix.dirname(`/${a.path}`)))];
-  const listings = new Map(
-    await Promise.all(
-      dirs.map(async (dir): Promise<[string, Map<string, Stat>]> => {
-        try {
-          const entries = await bridge.readDir(ref, dir);
-          return [dir, new Map(entries.map((e) => [e.path, e]))];
-        } catch (err) {
-          // Only a missing directory is the manifest's problem; anything else is BuildKit's to report.
-          if (!isNotFound(err)) throw err;
-          return [dir, new Map<string, Stat>()];
-        }
-      }),
-    ),
-  );
-  const statOf = (a: Artifact) => listings.get(posix.dirname(`/${a.path}`))?.get(posix.basename(a.path));
-  const missing = artifacts.filter((a) => statOf(a) === undefined);
-  // S_IFMT bits: a directory cannot be a program.
-  const notFiles = artifacts.filter((a) => ((statOf(a)?.mode ?? 0) & 0o170000) === 0o040000);
-  if (missing.length === 0 && notFiles.length === 0) {
-    return new Map(artifacts.map((a) => [a.path, Number(statOf(a)?.size ?? 0)]));
-  }
-  const written = [...(listings.get("/")?.keys() ?? [])].sort();
-  const lines = [
-    ...missing.map(
-      (a) =>
-        `${OUTPUT_DIR}/${a.path} was not produced by the build; it wrote ${written.length ? written.map((w) => `${OUTPUT_DIR}/${w}`).join(", ") : `nothing to ${OUTPUT_DIR}`}`,
-    ),
-    ...notFiles.map((a) => `${OUTPUT_DIR}/${a.path} is a directory, not a program`),
-  ];
-  throw located(
-    lines.join("\n"),
-    Code.NotFound,
-    [...missing, ...notFiles].map((a) => a.span),
-  );
-}
-
-/** The build image's digest and env, so RUN sees the PATH its author set. */
-async function resolveBase(
-  bridge: BridgeClient,
-  ref: string,
-  platform: Platform,
-  resolveMode: ImageResolveMode,
-  sessionId: string,
-): Promise<{ digest: string; env: string[] }> {
-  const normalized = normalizeImageRef(ref);
-  const res = await bridge.resolveImageConfig(normalized, {
-    platform: { OS: platform.os, Architecture: platform.architecture, Variant: platform.variant ?? "" },
-    resolveMode,
-    logName: `[internal] load metadata for ${normalized}`,
-    sessionId,
-  });
-  try {
-    const cfg = JSON.parse(new TextDecoder().decode(res.Config)) as { config?: { Env?: string[] } };
-    return { digest: res.Digest, env: cfg.config?.Env ?? [] };
-  } catch {
-    return { digest: res.Digest, env: [] };
-  }
-}
-
 function targetPlatform(opts: Opts, workers: Platform[]): Platform {
   const worker = workers[0] ?? { os: "linux", architecture: "amd64" };
   const requested = platforms(opts, worker) ?? [worker];
@@ -372,11 +215,6 @@ function sourceAt(filename: string, text: string, spans: Span[]): SourceLocation
     language: "YAML",
     ranges: spans.map((s) => ({ start: s.line, end: s.endLine })),
   };
-}
-
-function isNotFound(err: unknown): boolean {
-  if (!(err instanceof BridgeCallError)) return false;
-  return err.code === Code.NotFound || /no such file or directory|not found/i.test(err.status.message);
 }
 
 function messageOf(err: unknown): string {

@@ -1,7 +1,7 @@
 // Answers a subrequest (opt `requestid`: `docker buildx build --call ...`, `--print`) instead
 // of building: read and parse the manifest, Return a Result that holds only metadata.
 import type { BuildEnv } from "../frontend/build.js";
-import { readDefinition } from "../frontend/build.js";
+import { readDefinition } from "../frontend/definition.js";
 import { type Caps, FrontendCap } from "../gateway/caps.js";
 import type { BridgeClient, Result } from "../gateway/client.js";
 import { Code, FrontendError } from "../gateway/errors.js";

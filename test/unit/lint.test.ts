@@ -1,7 +1,5 @@
 // Each lint rule: when it fires, where it points, and when it stays quiet.
 import { describe, expect, it } from "vitest";
-import { capsFromPong } from "../../src/gateway/caps.js";
-import type { WarnRequest } from "../../src/gateway/client.js";
 import { lint, lintWarnings, ManifestLocator, RULES } from "../../src/lint/index.js";
 import { programOf, simpleCommands } from "../../src/lint/shell.js";
 import { parseManifest } from "../../src/manifest/parse.js";
