@@ -1,3 +1,4 @@
+import { appendFileSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connectDocker } from "../../src/engine/docker.js";
@@ -5,6 +6,7 @@ import { imageContents, runImage } from "../../src/engine/image-contents.js";
 import {
   buildx,
   context,
+  docker as dockerCmd,
   HELLO_C,
   imageExists,
   manifest,
@@ -62,6 +64,43 @@ describe.skipIf(problem !== undefined)("hello through # syntax= on a real engine
       console.info(
         `warm rebuild of the hello example: ${Math.round(again.ms)} ms (cold ${Math.round(first.ms)} ms)`,
       );
+    });
+  });
+
+  describe("what a change re-runs", () => {
+    const COMPILE_CACHED = /\[build 1\/1\] musl-gcc[^\n]*\n#\d+ CACHED/;
+    const dir = context({
+      "hello.c": HELLO_C,
+      "scratchkit.yaml": readFileSync(join(EXAMPLE, "scratchkit.yaml"), "utf8"),
+    });
+    const t = tag("changes");
+    const build = (...extra: string[]) => buildx([...extra, "-f", "scratchkit.yaml", "-t", t, "."], dir);
+    beforeAll(() => {
+      expect(build().code).toBe(0);
+    });
+
+    it("an image-only edit of the manifest (a label) re-runs no build step", () => {
+      appendFileSync(join(dir, "scratchkit.yaml"), "  labels: {edited: 'yes'}\n");
+      const r = build();
+      expect(r.code, r.output).toBe(0);
+      expect(r.output).toMatch(COMPILE_CACHED);
+      expect(dockerCmd(["image", "inspect", "-f", '{{index .Config.Labels "edited"}}', t]).trim()).toBe(
+        "yes",
+      );
+    });
+
+    it("a source edit re-runs the compile", () => {
+      // A new text each run: BuildKit's cache is keyed by content, across runs too.
+      writeFileSync(join(dir, "hello.c"), HELLO_C.replace("hello", `hello ${Date.now()}`));
+      const r = build();
+      expect(r.code, r.output).toBe(0);
+      expect(r.output).not.toMatch(COMPILE_CACHED);
+    });
+
+    it("--no-cache re-runs the compile even when nothing changed", () => {
+      const r = build("--no-cache");
+      expect(r.code, r.output).toBe(0);
+      expect(r.output).not.toMatch(COMPILE_CACHED);
     });
   });
 
