@@ -12,9 +12,10 @@ const SOURCE_DETAIL = "github.com/moby/buildkit/errdefs.Source+json";
  * failing command comes back without them. Find the step and attach its lines, so buildx
  * prints them as it does for a Dockerfile.
  *
- * The vertex digest in the error is BuildKit's own: it re-marshals and normalizes ops when
- * it loads them, so it may not be ours. A failed command names its argv in the message,
- * which identifies the step when the digest does not.
+ * The vertex digest in the error is BuildKit's own and, on Docker Engine 28.5, not ours
+ * (it re-marshals ops when it loads them). A failed command names its argv in the message,
+ * which identifies the step when the digest does not; failing that, the lines of all the
+ * build's commands are attached.
  */
 export function attachStepSource(
   err: BridgeCallError,
@@ -24,7 +25,7 @@ export function attachStepSource(
 ): void {
   const details = err.status.details;
   if (details.some((d) => d.type_url === SOURCE_DETAIL)) return;
-  const lines = fromDigest(err, def) ?? fromMessage(err.status.message, steps);
+  const lines = fromDigest(err, def) ?? fromMessage(err.status.message, steps) ?? allSteps(err, steps);
   if (!lines || lines.length === 0) return;
   details.push(
     sourceDetail({
@@ -52,6 +53,18 @@ function fromDigest(err: BridgeCallError, def: Marshalled): Lines | undefined {
   return ranges.length > 0
     ? ranges.map((r) => ({ start: r.start?.line ?? 1, end: r.end?.line ?? r.start?.line ?? 1 }))
     : undefined;
+}
+
+/**
+ * A step failed but neither its digest nor its message names it (e.g. a missing secret):
+ * point at the build's commands as a whole rather than at nothing, which buildx would
+ * print as the syntax line.
+ */
+function allSteps(err: BridgeCallError, steps: BuildStep[]): Lines | undefined {
+  if (!err.status.details.some((d) => d.type_url === VERTEX_DETAIL) || steps.length === 0) return undefined;
+  const first = Math.min(...steps.map((s) => s.span.line));
+  const last = Math.max(...steps.map((s) => s.span.endLine));
+  return [{ start: first, end: last }];
 }
 
 function fromMessage(message: string, steps: BuildStep[]): Lines | undefined {

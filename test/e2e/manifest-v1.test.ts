@@ -172,6 +172,9 @@ describe.skipIf(problem !== undefined)("manifest v1 on a real engine", () => {
     // Without the secret the step fails: it really was read from the mount.
     const without = buildx(["--no-cache", "-f", "scratchkit.yaml", "."], dir);
     expect(without.code).not.toBe(0);
+    expect(without.output).toContain("secret token: not found");
+    // The error points at the build's commands, not at the syntax line.
+    expect(without.output).toMatch(/>>> +- run: test/);
   });
 
   it("is reproducible: two --no-cache builds with the same SOURCE_DATE_EPOCH give the same image ID", async () => {
