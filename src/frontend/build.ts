@@ -91,6 +91,7 @@ export async function runBuild(bridge: BridgeClient, caps: Caps, env: BuildEnv):
   const resolveMode = imageResolveMode(opts);
   const base = await resolveBase(bridge, manifest.build.image.value, platform, resolveMode, env.sessionId);
   const epoch = sourceDateEpoch(opts);
+  const noCache = noCacheOpt(opts);
   let plan: BuildPlan;
   try {
     plan = planBuild(manifest, {
@@ -101,7 +102,7 @@ export async function runBuild(bridge: BridgeClient, caps: Caps, env: BuildEnv):
       imageResolveMode: resolveMode,
       buildArgs: buildArgs(opts),
       target: target(opts),
-      ...(noCacheOpt(opts) !== undefined ? { noCache: noCacheOpt(opts) } : {}),
+      ...(noCache !== undefined ? { noCache } : {}),
       ...(epoch !== undefined ? { epoch } : {}),
     });
   } catch (err) {

@@ -2,6 +2,8 @@
 // opt as BUILDKIT_FRONTEND_OPT_<i>=<key>=<value> (i in no particular order);
 // there is no other channel for opts. Pure functions over an env object.
 
+import { normalizePlatform } from "../llb/platform.js";
+
 export type Env = Readonly<Record<string, string | undefined>>;
 /**
  * Frontend opts as a null-prototype object whose keys were inserted in sorted order, so
@@ -247,43 +249,6 @@ const KNOWN_OS = new Set(
   ),
 );
 
-/** Normalizes architecture aliases the way containerd's platforms package does. */
-function normalizeArch(archIn: string, variantIn: string): [string, string] {
-  let arch = archIn.toLowerCase();
-  let variant = variantIn.toLowerCase();
-  switch (arch) {
-    case "i386":
-      arch = "386";
-      variant = "";
-      break;
-    case "x86_64":
-    case "x86-64":
-    case "amd64":
-      arch = "amd64";
-      if (variant === "v1") variant = "";
-      break;
-    case "aarch64":
-    case "arm64":
-      arch = "arm64";
-      if (["8", "v8", "v8.0"].includes(variant)) variant = "";
-      else if (["9", "9.0", "v9.0"].includes(variant)) variant = "v9";
-      break;
-    case "armhf":
-      arch = "arm";
-      variant = "v7";
-      break;
-    case "armel":
-      arch = "arm";
-      variant = "v6";
-      break;
-    case "arm":
-      if (variant === "" || variant === "7") variant = "v7";
-      else if (["5", "6", "8"].includes(variant)) variant = `v${variant}`;
-      break;
-  }
-  return [arch, variant];
-}
-
 /**
  * Parses one platform specifier (`os/arch[/variant]`, or a lone arch meaning linux, or a
  * lone OS taking the architecture of `defaultPlatform`) and normalizes it.
@@ -294,27 +259,19 @@ export function parsePlatform(spec: string, defaultPlatform?: Platform): Platfor
   if (s === "" || parts.length > 3 || parts.some((p) => !/^[A-Za-z0-9_.-]+$/.test(p))) {
     throw new OptsError(`invalid platform "${spec}" (expected os/arch[/variant], e.g. linux/amd64)`);
   }
-  let os: string;
-  let arch: string;
-  let variant: string;
+  // Aliases and default variants are containerd's, applied by the LLB builder's normalizer,
+  // so an option and an op naming the same platform compare equal.
   if (parts.length === 1) {
     const only = (parts[0] as string).toLowerCase();
-    if (KNOWN_OS.has(only)) {
-      if (!defaultPlatform) throw new OptsError(`platform "${spec}" names no architecture`);
-      os = only;
-      [arch, variant] = normalizeArch(defaultPlatform.architecture, defaultPlatform.variant ?? "");
-    } else {
-      os = "linux";
-      [arch, variant] = normalizeArch(only, "");
-    }
-  } else {
-    os = (parts[0] as string).toLowerCase();
-    [arch, variant] = normalizeArch(parts[1] as string, parts[2] ?? "");
+    if (!KNOWN_OS.has(only)) return normalizePlatform({ os: "linux", architecture: only });
+    if (!defaultPlatform) throw new OptsError(`platform "${spec}" names no architecture`);
+    return normalizePlatform({ ...defaultPlatform, os: only });
   }
-  if (os === "macos") os = "darwin";
-  const out: Platform = { os, architecture: arch };
-  if (variant) out.variant = variant;
-  return out;
+  return normalizePlatform({
+    os: parts[0] as string,
+    architecture: parts[1] as string,
+    ...(parts[2] ? { variant: parts[2] } : {}),
+  });
 }
 
 export function formatPlatform(p: Platform): string {
