@@ -1,27 +1,51 @@
-import type { BridgeClient } from "../gateway/client.js";
-import type { ImageResolveMode } from "../gateway/opts.js";
+import { BridgeCallError, type BridgeClient } from "../gateway/client.js";
+import { formatPlatform, type ImageResolveMode } from "../gateway/opts.js";
 import { normalizeImageRef } from "../llb/index.js";
 import type { Platform } from "../plan/types.js";
 
-/** The build image's digest and env, so RUN sees the PATH its author set. */
+/**
+ * The build image's digest and env, so RUN sees the PATH its author set. An image that
+ * cannot be resolved (no such image, no variant for the platform, registry unreachable)
+ * fails through `fail`, which points at build.image rather than at the # syntax= line.
+ */
 export async function resolveBase(
   bridge: BridgeClient,
   ref: string,
   platform: Platform,
   resolveMode: ImageResolveMode,
   sessionId: string,
+  fail: (message: string, code: number) => Error,
 ): Promise<{ digest: string; env: string[] }> {
   const normalized = normalizeImageRef(ref);
-  const res = await bridge.resolveImageConfig(normalized, {
-    platform: { OS: platform.os, Architecture: platform.architecture, Variant: platform.variant ?? "" },
-    resolveMode,
-    logName: `[internal] load metadata for ${normalized}`,
-    sessionId,
-  });
+  let res: Awaited<ReturnType<BridgeClient["resolveImageConfig"]>>;
+  try {
+    res = await bridge.resolveImageConfig(normalized, {
+      platform: { OS: platform.os, Architecture: platform.architecture, Variant: platform.variant ?? "" },
+      resolveMode,
+      logName: `[internal] load metadata for ${normalized}`,
+      sessionId,
+    });
+  } catch (err) {
+    if (!(err instanceof BridgeCallError)) throw err;
+    throw fail(unresolvedMessage(ref, normalized, platform, err.status.message), err.code);
+  }
   try {
     const cfg = JSON.parse(new TextDecoder().decode(res.Config)) as { config?: { Env?: string[] } };
     return { digest: res.Digest, env: cfg.config?.Env ?? [] };
   } catch {
     return { digest: res.Digest, env: [] };
   }
+}
+
+/** Names the image as written and as resolved, the platform, and BuildKit's reason. Pure. */
+export function unresolvedMessage(
+  ref: string,
+  normalized: string,
+  platform: Platform,
+  cause: string,
+): string {
+  // BuildKit prefixes "failed to resolve source metadata for <ref>: ", which the message already says.
+  const reason = cause.replace(/^failed to resolve source metadata for \S+: /, "");
+  const shown = normalized === ref ? ref : `${ref} (${normalized})`;
+  return `build.image: cannot resolve ${shown} for ${formatPlatform(platform)}: ${reason}`;
 }

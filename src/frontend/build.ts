@@ -23,7 +23,7 @@ import { lintWarnings } from "../lint/index.js";
 import { marshal, normalizeImageRef, type SourceMap } from "../llb/index.js";
 import { log } from "../log.js";
 import { DEFAULT_FILENAME } from "../manifest/defaults.js";
-import { ManifestError } from "../manifest/errors.js";
+import { formatDiagnostic, ManifestError } from "../manifest/errors.js";
 import { parseManifest } from "../manifest/parse.js";
 import type { Manifest, Span } from "../manifest/types.js";
 import { PlanError, planBuild } from "../plan/plan.js";
@@ -32,6 +32,8 @@ import { checkArtifacts } from "../verify/static-gate.js";
 import { sendWarnings, warnRequests } from "../verify/warnings.js";
 import { requireArtifacts } from "./artifacts.js";
 import { resolveBase } from "./base-image.js";
+import { undeclaredArgsWarning, undeclaredBuildArgs } from "./build-args.js";
+import { contextDataDirs, listContext, requireContextData } from "./context-data.js";
 import { readContextDockerignore, readDefinition } from "./definition.js";
 import { parseDockerignore } from "./dockerignore.js";
 import { solveMarshalled } from "./solve.js";
@@ -73,6 +75,13 @@ export async function runBuild(bridge: BridgeClient, caps: Caps, env: BuildEnv):
   ]);
   const located = (message: string, code: number, spans: Span[]) =>
     new FrontendError(message, code, sourceAt(filename, definition.text, spans));
+  /** One `file:line:col: message` line per span, and those lines shown under the error. */
+  const locatedAt = (at: Array<{ span: Span; message: string }>, code: number) =>
+    located(
+      at.map((d) => formatDiagnostic(filename, d)).join("\n"),
+      code,
+      at.map((d) => d.span),
+    );
   let manifest: Manifest;
   try {
     manifest = parseManifest(definition.text, filename);
@@ -89,7 +98,28 @@ export async function runBuild(bridge: BridgeClient, caps: Caps, env: BuildEnv):
 
   const platform = targetPlatform(opts, env.workerPlatforms);
   const resolveMode = imageResolveMode(opts);
-  const base = await resolveBase(bridge, manifest.build.image.value, platform, resolveMode, env.sessionId);
+  const imageSpan = manifest.build.image.span;
+  // The context the build copies data from, filtered exactly as the build filters it.
+  const ignored = [
+    ...parseDockerignore(definition.ignore ?? contextIgnore ?? ""),
+    ...manifest.build.contextExclude,
+  ];
+  const context = contextSource(contextKey, {
+    sessionId: env.sessionId,
+    include: manifest.build.contextInclude,
+    // The manifest is not a build input: editing a label must not re-run the compile.
+    exclude: [...ignored, filename, `${filename}.dockerignore`],
+  });
+  // Listing the context's data directories overlaps with resolving the build image.
+  const [resolved, listed] = await Promise.allSettled([
+    resolveBase(bridge, manifest.build.image.value, platform, resolveMode, env.sessionId, (message, code) =>
+      locatedAt([{ span: imageSpan, message }], code),
+    ),
+    listContext(bridge, context, platform, contextDataDirs(manifest)),
+  ]);
+  if (resolved.status === "rejected") throw resolved.reason;
+  if (listed.status === "rejected") throw listed.reason;
+  const base = resolved.value;
   const epoch = sourceDateEpoch(opts);
   const noCache = noCacheOpt(opts);
   let plan: BuildPlan;
@@ -110,30 +140,23 @@ export async function runBuild(bridge: BridgeClient, caps: Caps, env: BuildEnv):
       throw located(err.message, Code.InvalidArgument, err.span ? [err.span] : []);
     throw err;
   }
+  await requireContextData(bridge, listed.value, plan.target.data, {
+    filtered: ignored.length > 0 || manifest.build.contextInclude.length > 0,
+    fail: (at) => locatedAt(at, Code.NotFound),
+  });
   const artifacts = plan.target.artifacts;
   const source: SourceMap = {
     filename,
     data: new TextEncoder().encode(definition.text),
     language: "YAML",
   };
-  const context = contextSource(contextKey, {
-    sessionId: env.sessionId,
-    include: plan.contextInclude,
-    // The manifest is not a build input: editing a label must not re-run the compile.
-    exclude: [
-      ...parseDockerignore(definition.ignore ?? contextIgnore ?? ""),
-      ...plan.contextExclude,
-      filename,
-      `${filename}.dockerignore`,
-    ],
-  });
   const graph = buildGraph(plan, { context, source });
 
   // Build the artifacts and read their headers before anything is exported.
   // Evaluate now, so a failing build command reports its own error (with its manifest
   // lines) instead of surfacing later as a missing artifact.
   const outputDef = marshal(graph.output, { platform });
-  const at = { source, steps: plan.steps };
+  const at = { source, steps: plan.steps, baseImage: imageSpan };
   const outputRef = await solveMarshalled(bridge, outputDef, at, caps.frontend.has(FrontendCap.Evaluate));
   const sizes = await requireArtifacts(bridge, outputRef, artifacts, located);
   const gate = await checkArtifacts(
@@ -161,9 +184,16 @@ export async function runBuild(bridge: BridgeClient, caps: Caps, env: BuildEnv):
   // Filed under the build step, a vertex buildx has already shown (it drops unknown ones).
   // The gate measures stripping on the binary itself, so lint's guess from the command is left out.
   if (caps.frontend.has(FrontendCap.Warnings)) {
+    const argWarning = undeclaredArgsWarning(
+      undeclaredBuildArgs(manifest, buildArgs(opts)),
+      manifest,
+      source,
+      outputDef.root,
+    );
     const reqs = [
       ...lintWarnings(manifest, source, outputDef.root, { skip: ["UnstrippedBuild"] }),
       ...warnRequests(gate.warnings, source, outputDef.root),
+      ...(argWarning ? [argWarning] : []),
     ];
     await sendWarnings(
       (w) => bridge.warn(w),

@@ -5,6 +5,13 @@ import type { BuildEnv } from "./build.js";
 import { solveDefinition } from "./solve.js";
 
 /**
+ * The largest manifest the frontend reads: 1 MiB. Every solve carries the manifest as its
+ * source map and every located error and warning carries it again, so a much larger file
+ * would run into the bridge's 16 MiB message limit as an opaque transport error.
+ */
+export const MAX_MANIFEST_BYTES = 1 << 20;
+
+/**
  * Reads the manifest (and its own `<name>.dockerignore`) from the client's definition
  * directory, or from the `dockerfile` frontend input when the # syntax= forwarder sends one.
  */
@@ -30,18 +37,35 @@ export async function readDefinition(
   const ref = await solveDefinition(bridge, def);
   let data: Uint8Array;
   try {
-    data = await bridge.readFile(ref, filename);
+    // One byte past the limit tells an oversized file from one exactly at it, in one round trip.
+    data = await bridge.readFile(ref, filename, { offset: 0, length: MAX_MANIFEST_BYTES + 1 });
   } catch (err) {
     throw new FrontendError(
       `cannot read the manifest ${filename}: ${err instanceof Error ? err.message : String(err)}`,
       Code.NotFound,
     );
   }
+  if (data.length > MAX_MANIFEST_BYTES) throw await tooLarge(bridge, ref, filename);
   const ignore = await bridge.readFile(ref, ignoreName).then(
     (d) => new TextDecoder().decode(d),
     () => undefined,
   );
   return { text: new TextDecoder().decode(data), ...(ignore !== undefined ? { ignore } : {}) };
+}
+
+/** The size error, with the file's real size when BuildKit can stat it (only on this failure path). */
+async function tooLarge(bridge: BridgeClient, ref: string, filename: string): Promise<FrontendError> {
+  const size = await bridge.statFile(ref, filename).then(
+    (st) => Number(st.size),
+    () => undefined,
+  );
+  // Rounded up, so a file just over the limit never reads as "1 MiB; the limit is 1 MiB".
+  const mib = (n: number) => `${Math.ceil((n / (1 << 20)) * 10) / 10} MiB`;
+  // No source location: the point is not to send this file back in the error.
+  return new FrontendError(
+    `${filename} is ${size !== undefined ? mib(size) : `over ${mib(MAX_MANIFEST_BYTES)}`}; the limit is ${mib(MAX_MANIFEST_BYTES)}`,
+    Code.InvalidArgument,
+  );
 }
 
 /** The context's own .dockerignore, read through a local that transfers only that file. */

@@ -1,6 +1,7 @@
 import { BridgeCallError, type BridgeClient, type Definition } from "../gateway/client.js";
 import { Code, FrontendError } from "../gateway/errors.js";
 import type { Marshalled, SourceMap } from "../llb/index.js";
+import type { Span } from "../manifest/types.js";
 import type { BuildStep } from "../plan/types.js";
 import { attachStepSource } from "./step-source.js";
 
@@ -20,13 +21,13 @@ export async function solveDefinition(
 export async function solveMarshalled(
   bridge: BridgeClient,
   def: Marshalled,
-  at: { source: SourceMap; steps: BuildStep[] },
+  at: { source: SourceMap; steps: BuildStep[]; baseImage?: Span },
   evaluate = false,
 ): Promise<string> {
   try {
     return await solveDefinition(bridge, def.definition, evaluate);
   } catch (err) {
-    if (err instanceof BridgeCallError) attachStepSource(err, def, at.steps, at.source);
+    if (err instanceof BridgeCallError) attachStepSource(err, def, at.steps, at.source, at.baseImage);
     throw err;
   }
 }

@@ -1,10 +1,13 @@
 import type { BridgeCallError } from "../gateway/client.js";
 import { sourceDetail } from "../gateway/errors.js";
 import type { Marshalled, SourceMap } from "../llb/index.js";
+import type { Span } from "../manifest/types.js";
 import type { BuildStep } from "../plan/types.js";
 
 const VERTEX_DETAIL = "github.com/moby/buildkit/errdefs.Vertex+json";
 const SOURCE_DETAIL = "github.com/moby/buildkit/errdefs.Source+json";
+/** The op that failed, as BuildKit re-encodes it (`{"op":{"source":{"identifier":...}}}`). */
+const SOLVE_DETAIL = "github.com/moby/buildkit/errdefs.Solve+json";
 
 /**
  * BuildKit adds manifest lines to a failing step only when it evaluates a returned result
@@ -14,18 +17,24 @@ const SOURCE_DETAIL = "github.com/moby/buildkit/errdefs.Source+json";
  *
  * The vertex digest in the error is BuildKit's own and, on Docker Engine 28.5, not ours
  * (it re-marshals ops when it loads them). A failed command names its argv in the message,
- * which identifies the step when the digest does not; failing that, the lines of all the
- * build's commands are attached.
+ * which identifies the step when the digest does not; a failing image source is the build
+ * image (`baseImage`, build.image's span); failing that, the lines of all the build's
+ * commands are attached.
  */
 export function attachStepSource(
   err: BridgeCallError,
   def: Marshalled,
   steps: BuildStep[],
   source: SourceMap,
+  baseImage?: Span,
 ): void {
   const details = err.status.details;
   if (details.some((d) => d.type_url === SOURCE_DETAIL)) return;
-  const lines = fromDigest(err, def) ?? fromMessage(err.status.message, steps) ?? allSteps(err, steps);
+  const lines =
+    fromDigest(err, def) ??
+    fromMessage(err.status.message, steps) ??
+    fromImageSource(err, baseImage) ??
+    allSteps(err, steps);
   if (!lines || lines.length === 0) return;
   details.push(
     sourceDetail({
@@ -65,6 +74,28 @@ function allSteps(err: BridgeCallError, steps: BuildStep[]): Lines | undefined {
   const first = Math.min(...steps.map((s) => s.span.line));
   const last = Math.max(...steps.map((s) => s.span.endLine));
   return [{ start: first, end: last }];
+}
+
+/**
+ * The graph's only docker-image source is the build image, so a failing one (pull, platform
+ * variant, digest gone since it was resolved) is build.image's fault. BuildKit names the
+ * failing op in an errdefs.Solve detail.
+ */
+function fromImageSource(err: BridgeCallError, baseImage: Span | undefined): Lines | undefined {
+  if (!baseImage) return undefined;
+  for (const d of err.status.details) {
+    if (d.type_url !== SOLVE_DETAIL || !d.value) continue;
+    let id: unknown;
+    try {
+      id = (JSON.parse(new TextDecoder().decode(d.value)) as { op?: { source?: { identifier?: unknown } } })
+        .op?.source?.identifier;
+    } catch {
+      continue;
+    }
+    if (typeof id === "string" && id.startsWith("docker-image://"))
+      return [{ start: baseImage.line, end: baseImage.endLine }];
+  }
+  return undefined;
 }
 
 function fromMessage(message: string, steps: BuildStep[]): Lines | undefined {
