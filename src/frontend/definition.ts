@@ -45,7 +45,7 @@ export async function readDefinition(
       Code.NotFound,
     );
   }
-  if (data.length > MAX_MANIFEST_BYTES) throw await tooLarge(bridge, ref, filename);
+  if (data.length > MAX_MANIFEST_BYTES) throw await tooLarge(bridge, ref, filename, data);
   const ignore = await bridge.readFile(ref, ignoreName).then(
     (d) => new TextDecoder().decode(d),
     () => undefined,
@@ -54,17 +54,26 @@ export async function readDefinition(
 }
 
 /** The size error, with the file's real size when BuildKit can stat it (only on this failure path). */
-async function tooLarge(bridge: BridgeClient, ref: string, filename: string): Promise<FrontendError> {
+async function tooLarge(
+  bridge: BridgeClient,
+  ref: string,
+  filename: string,
+  head: Uint8Array,
+): Promise<FrontendError> {
   const size = await bridge.statFile(ref, filename).then(
     (st) => Number(st.size),
     () => undefined,
   );
   // Rounded up, so a file just over the limit never reads as "1 MiB; the limit is 1 MiB".
   const mib = (n: number) => `${Math.ceil((n / (1 << 20)) * 10) / 10} MiB`;
-  // No source location: the point is not to send this file back in the error.
+  // The error carries only the first line as its source: without a source of ours, the
+  // # syntax= forwarder attaches the whole file, and a trailer of that size is the
+  // COMPRESSION_ERROR this check exists to avoid.
+  const firstLine = new TextDecoder().decode(head.subarray(0, 4096)).split("\n")[0] ?? "";
   return new FrontendError(
     `${filename} is ${size !== undefined ? mib(size) : `over ${mib(MAX_MANIFEST_BYTES)}`}; the limit is ${mib(MAX_MANIFEST_BYTES)}`,
     Code.InvalidArgument,
+    { filename, data: firstLine, language: "YAML", ranges: [{ start: 1, end: 1 }] },
   );
 }
 

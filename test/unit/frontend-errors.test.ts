@@ -210,8 +210,8 @@ describe("an oversized manifest", () => {
     const err = outcome as FrontendError;
     expect(err.message).toBe("scratchkit.yaml is 2 MiB; the limit is 1 MiB");
     expect(err.code).toBe(3);
-    // The file is not sent back in the error: that is what broke the transport.
-    expect(err.source).toBeUndefined();
+    // Only the first line goes back in the error: the whole file is what broke the transport.
+    expect(err.source).toMatchObject({ data: HEAD[0], ranges: [{ start: 1, end: 1 }] });
     const reads = calls.ReadFile as ReadFileRequest[];
     const manifestRead = reads.find((r) => r.FilePath === "scratchkit.yaml");
     expect(Number(manifestRead?.Range?.Offset)).toBe(0);
