@@ -2,7 +2,7 @@
 // missing file would otherwise fail only at the image stage, after the compile, with
 // BuildKit's raw "failed to compute cache key" and no manifest line.
 import { posix } from "node:path";
-import type { BridgeClient, Stat } from "../gateway/client.js";
+import { BridgeCallError, type BridgeClient, type Stat } from "../gateway/client.js";
 import { marshal, type Platform, type State } from "../llb/index.js";
 import { closest } from "../manifest/suggest.js";
 import type { DataFile, Manifest, Span } from "../manifest/types.js";
@@ -53,8 +53,9 @@ async function readDirs(bridge: BridgeClient, ref: string, dirs: string[], into:
   for (const [dir, entries] of read) into.set(dir, entries);
 }
 
+/** BuildKit's answer (code 2, "stat ...: not a directory") when a path component is a file. */
 function isNotDirectory(err: unknown): boolean {
-  return err instanceof Error && /not a directory/i.test(err.message);
+  return err instanceof BridgeCallError && /not a directory/i.test(err.status.message);
 }
 
 /** The context data entries the listing does not hold. Pure. */
