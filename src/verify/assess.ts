@@ -64,8 +64,9 @@ export async function assessArtifact(src: ByteSource, opts: AssessOptions = {}):
   const ship = canShipInScratch(report);
   const kind = report.verdict.kind;
   // canShipInScratch judges linkage only; being a program at all is this gate's rule.
-  const reasons =
-    kind === "shared-library" && opts.allowSharedLibrary ? ship.reasons.slice(1) : [...ship.reasons];
+  // glibc's libc.so.6 has a PT_INTERP (it runs, to print its version) and a soname: a library.
+  const library = kind === "shared-library" || (kind === "dynamic" && report.soname !== undefined);
+  const reasons = library && opts.allowSharedLibrary ? ship.reasons.slice(1) : [...ship.reasons];
   if (kind === "not-elf") reasons.unshift(NOT_ELF_REASON);
   const findings: Finding[] = [];
   let fix = reasons.length === 0 ? undefined : kind === "not-elf" ? NOT_ELF_FIX : linkageFix(report);

@@ -76,7 +76,8 @@ describe.skipIf(problem !== undefined)("the gate against what a build can put in
 
   it("with allow-dlopen a directory may hold shared libraries, still not dynamic programs", () => {
     const run =
-      "mkdir -p /out/lib && gcc -shared -fPIC -o /out/lib/libmod.so mod.c && musl-gcc -static -s -o /out/lib/app hello.c";
+      "mkdir -p /out/lib && gcc -shared -fPIC -o /out/lib/libmod.so mod.c && musl-gcc -static -s -o /out/lib/app hello.c && " +
+      "cp /lib/x86_64-linux-gnu/libc.so.6 /out/lib/";
     const files = { "mod.c": "int mod(void) { return 1; }\n" };
     const strict = build("dir-so", run, ["artifacts: [lib]"], files);
     expect(strict.r.code, strict.r.output).not.toBe(0);
@@ -93,6 +94,7 @@ describe.skipIf(problem !== undefined)("the gate against what a build can put in
     );
     expect(dyn.r.code, dyn.r.output).not.toBe(0);
     expect(dyn.r.output).not.toContain("/out/lib/libmod.so is a shared library");
+    expect(dyn.r.output).not.toContain("/out/lib/libc.so.6 is dynamically linked");
     expect(dyn.r.output).toContain("/out/lib/dyn is dynamically linked");
     expect(imageExists(dyn.t)).toBe(false);
   });

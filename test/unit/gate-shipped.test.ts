@@ -226,3 +226,45 @@ describe("the /out tree: links and walks stay bounded", () => {
     ]);
   });
 });
+
+describe("directory members with allow-dlopen", () => {
+  // Shaped like glibc's libc.so.6: ET_DYN with a PT_INTERP and a soname.
+  const LIBC = craftElf({
+    elfClass: 64,
+    le: true,
+    machine: EM.X86_64,
+    type: 3,
+    interp: "/lib64/ld-linux-x86-64.so.2",
+    soname: "libc.so.6",
+    needed: ["ld-linux-x86-64.so.2"],
+  }).bytes;
+  const DYN = craftElf({
+    elfClass: 64,
+    le: true,
+    machine: EM.X86_64,
+    interp: "/lib64/ld-linux-x86-64.so.2",
+    needed: ["libc.so.6"],
+  }).bytes;
+  const bytes: Record<string, Uint8Array> = { "lib/libc.so.6": LIBC, "lib/dyn": DYN };
+  const member = (name: string, allowDlopen: boolean) => ({
+    artifact: artifact("lib", 9, { allowDlopen }),
+    path: `/lib/${name}`,
+    shown: `lib/${name}`,
+    size: (bytes[`lib/${name}`] as Uint8Array).length,
+    mustRun: true,
+    inDirectory: true,
+  });
+  const read = async (p: string, off: number, len: number) =>
+    (bytes[p] as Uint8Array).subarray(off, off + len);
+
+  it("a library (even one with an interpreter, like libc.so.6) may ship; a dynamic program may not", async () => {
+    const allowed = await checkFiles([member("libc.so.6", true), member("dyn", true)], read, amd64);
+    expect(allowed.failures.map((f) => f.message)).toEqual([
+      "/out/lib/dyn is dynamically linked: interpreter /lib64/ld-linux-x86-64.so.2, needs libc.so.6; a FROM scratch image has no shared libraries — link with -static",
+    ]);
+    const strict = await checkFiles([member("libc.so.6", false)], read, amd64);
+    expect(strict.failures.map((f) => f.message)).toEqual([
+      "/out/lib/libc.so.6 is dynamically linked: interpreter /lib64/ld-linux-x86-64.so.2, needs ld-linux-x86-64.so.2; a FROM scratch image has no shared libraries — link with -static",
+    ]);
+  });
+});
