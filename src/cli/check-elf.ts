@@ -1,11 +1,15 @@
 // `scratchkit check-elf FILE...`: the frontend's static-linkage gate on local files, with
 // scanelf/lddtree-style output: one line per file, verdict first.
+import type { Stats } from "node:fs";
+import { stat } from "node:fs/promises";
 import { parseArgs } from "node:util";
 import { fileSource } from "../elf/file-source.js";
 import type { Platform, Verdict } from "../elf/index.js";
+import type { FileKind } from "../gateway/file-mode.js";
 import { OptsError, parsePlatform } from "../gateway/opts.js";
 import { hostPlatform } from "../llb/platform.js";
 import { type Assessment, assessArtifact } from "../verify/assess.js";
+import { notAProgram } from "../verify/program.js";
 
 export const CHECK_ELF_USAGE =
   "check-elf FILE... [--platform P] [--json] [--allow-dlopen]\n" +
@@ -24,7 +28,7 @@ const console_: Out = {
 interface FileResult {
   file: string;
   ok: boolean;
-  /** Set when the file could not be opened. */
+  /** Set when the file could not be opened, or is no program before any byte is read. */
   error?: string;
   assessment?: Assessment;
 }
@@ -72,19 +76,49 @@ export async function checkElf(args: string[], out: Out = console_): Promise<num
 }
 
 async function checkOne(file: string, platform: Platform, allowDlopen: boolean): Promise<FileResult> {
+  // stat, never open, first: opening a FIFO for reading blocks until a writer comes, and
+  // opening a device node can have effects. It follows links, as exec would.
+  let st: Stats;
+  try {
+    st = await stat(file);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    return { file, ok: false, error: code ? `cannot open (${code})` : String(err) };
+  }
+  const facts = { kind: kindOf(st), size: st.size, perm: st.mode & 0o777 };
+  const refused = notAProgram(facts);
+  if (refused && facts.kind !== "file")
+    return { file, ok: false, error: `${refused.reason} — ${refused.fix}` };
   let src: Awaited<ReturnType<typeof fileSource>>;
   try {
     src = await fileSource(file);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    return { file, ok: false, error: code ? `cannot open (${code})` : String(err) };
+    return { file, ok: false, error: code ? `cannot open (${code})` : messageOf(err) };
   }
   try {
     const assessment = await assessArtifact(src, { platform, allowDlopen });
+    // An empty or non-executable file: the gate's rules before the bytes (and the verdict) count.
+    if (refused) {
+      assessment.reasons = facts.size === 0 ? [refused.reason] : [refused.reason, ...assessment.reasons];
+      assessment.fix = refused.fix;
+    }
     return { file, ok: assessment.reasons.length === 0, assessment };
   } finally {
     await src.close();
   }
+}
+
+/** The kind of a node fs.Stats, in the gate's terms. */
+export function kindOf(st: Stats): FileKind {
+  if (st.isFile()) return "file";
+  if (st.isDirectory()) return "dir";
+  if (st.isSymbolicLink()) return "symlink";
+  if (st.isFIFO()) return "fifo";
+  if (st.isSocket()) return "socket";
+  if (st.isBlockDevice()) return "block-device";
+  if (st.isCharacterDevice()) return "char-device";
+  return "irregular";
 }
 
 /** `file: OK static-pie amd64 [notes]` or `file: FAIL dynamic amd64: reasons; fix`. */
@@ -113,6 +147,10 @@ function describe(v: Verdict): string {
     case "invalid":
       return "invalid ELF";
   }
+}
+
+function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
 }
 
 function toJson(r: FileResult): object {

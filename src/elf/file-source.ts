@@ -1,4 +1,5 @@
 // Kept apart from index.ts so the inspector itself stays free of filesystem access.
+import { constants } from "node:fs";
 import { open } from "node:fs/promises";
 import { inspectElf } from "./inspect.js";
 import type { ByteSource, InspectOptions, Report } from "./types.js";
@@ -8,11 +9,20 @@ export interface FileByteSource extends ByteSource {
   close(): Promise<void>;
 }
 
-/** ByteSource over a local file (CLI). The caller closes it. */
+/** The path names something other than a regular file (a FIFO, a device, a directory...). */
+export class NotRegularFileError extends Error {}
+
+/**
+ * ByteSource over a local regular file (CLI). The caller closes it. Opened non-blocking and
+ * checked with fstat before any read, so a FIFO that appeared after the caller's stat cannot
+ * hang the read (callers stat first, so device nodes are never opened at all).
+ */
 export async function fileSource(path: string): Promise<FileByteSource> {
-  const fh = await open(path, "r");
+  const fh = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
   try {
-    const { size } = await fh.stat();
+    const st = await fh.stat();
+    if (!st.isFile()) throw new NotRegularFileError(`${path} is not a regular file`);
+    const { size } = st;
     return {
       size,
       async read(offset, length) {

@@ -106,6 +106,7 @@ async function inspect(reader: BoundedReader, platform: Platform | undefined): P
   if (mismatch) report.archMismatch = mismatch;
   if (dynamic?.rpath) report.rpath = dynamic.rpath;
   if (dynamic?.runpath) report.runpath = dynamic.runpath;
+  if (dynamic?.soname !== undefined) report.soname = dynamic.soname;
   if (symbols !== undefined) {
     report.stripped = symbols.stripped;
     if (!symbols.stripped) report.strippableBytes = symbols.strippableBytes;

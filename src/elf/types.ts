@@ -24,6 +24,8 @@ export interface Report {
   verdict: Verdict;
   archMismatch?: { expected: string; found: string };
   rpath?: string[];
+  /** DT_SONAME: a shared object (glibc's libc.so.6 has one, and a PT_INTERP too). */
+  soname?: string;
   runpath?: string[];
   /** true when no SHT_SYMTAB section exists; undefined when the section headers were not read (budget). */
   stripped?: boolean;

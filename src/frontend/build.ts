@@ -28,7 +28,7 @@ import { parseManifest } from "../manifest/parse.js";
 import type { Manifest, Span } from "../manifest/types.js";
 import { PlanError, planBuild } from "../plan/plan.js";
 import type { BuildPlan, Platform } from "../plan/types.js";
-import { checkArtifacts } from "../verify/static-gate.js";
+import { checkFiles } from "../verify/static-gate.js";
 import { sendWarnings, warnRequests } from "../verify/warnings.js";
 import { requireArtifacts } from "./artifacts.js";
 import { resolveBase } from "./base-image.js";
@@ -158,19 +158,18 @@ export async function runBuild(bridge: BridgeClient, caps: Caps, env: BuildEnv):
   const outputDef = marshal(graph.output, { platform });
   const at = { source, steps: plan.steps, baseImage: imageSpan };
   const outputRef = await solveMarshalled(bridge, outputDef, at, caps.frontend.has(FrontendCap.Evaluate));
-  const sizes = await requireArtifacts(bridge, outputRef, artifacts, located);
-  const gate = await checkArtifacts(
-    artifacts,
+  const shipped = await requireArtifacts(bridge, outputRef, artifacts, located);
+  const gate = await checkFiles(
+    shipped.files,
     (path, offset, length) => bridge.readFile(outputRef, `/${path}`, { offset, length }),
     platform,
-    sizes,
   );
   for (const r of gate.reports) {
     const { bytesRead, ms, verdictMs, hazard } = r.assessment;
     const round = (x: number) => Math.round(x * 10) / 10;
     log.info(
       {
-        artifact: r.artifact.path,
+        artifact: r.file.shown,
         verdict: r.report.verdict.kind,
         verdictBytes: r.report.bytesRead,
         verdictMs: round(verdictMs),
@@ -201,11 +200,12 @@ export async function runBuild(bridge: BridgeClient, caps: Caps, env: BuildEnv):
       (err) => log.warn({ err: messageOf(err) }, "Warn failed"),
     );
   }
-  if (gate.failures.length > 0) {
+  const failures = [...shipped.failures, ...gate.failures];
+  if (failures.length > 0) {
     throw located(
-      gate.failures.map((f) => f.message).join("\n"),
+      failures.map((f) => f.message).join("\n"),
       Code.FailedPrecondition,
-      gate.failures.map((f) => f.artifact.span),
+      failures.map((f) => f.artifact.span),
     );
   }
 

@@ -1,3 +1,4 @@
+import { posix } from "node:path";
 import { CA_BUNDLE, GROUP, PASSWD, ZONEINFO } from "../image/essentials.js";
 import {
   type Chown,
@@ -42,11 +43,23 @@ export function imageFiles(t: Target, src: ImageSources, epoch?: number): FileAc
   }
   if (e.tmp) chain = next().copy(stickyTmp(src.toolRoot), "/tmp", "/tmp", { ...ts });
   const fromBuild = { followSymlinks: true, createDestPath: true, ...ts };
+  // BuildKit's copy gives the missing parents of its destination the copy's mode
+  // (moby/buildkit#5943: mode 0640 makes /conf drw-r-----, which nobody but root can enter).
+  // So before a copy with a mode, its missing parents are made 0755, owned like the file.
+  const made = new Set(["/"]);
+  if (e.nonroot) for (const d of ["/etc", "/home", "/home/nonroot"]) made.add(d);
+  const parentsOf = (dest: string, mode: number | undefined, owner?: Chown) => {
+    const dir = posix.dirname(dest);
+    if (mode === undefined || made.has(dir)) return;
+    chain = next().mkdir(dir, 0o755, { makeParents: true, ...(owner ? { owner } : {}), ...ts });
+    for (let d = dir; !made.has(d); d = posix.dirname(d)) made.add(d);
+  };
   if (e.caCertificates) chain = next().copy(src.buildRoot, CA_BUNDLE, CA_BUNDLE, fromBuild);
   for (const zone of e.tzdata) {
     chain = next().copy(src.buildRoot, `${ZONEINFO}/${zone}`, `${ZONEINFO}/${zone}`, fromBuild);
   }
   for (const d of t.data) {
+    parentsOf(d.dest, d.mode, d.owner ? ids(d.owner.uid, d.owner.gid) : undefined);
     chain = next().copy(
       d.from === "context" ? src.context : src.buildRoot,
       d.from === "context" ? `/${d.src}` : d.src,
@@ -62,6 +75,7 @@ export function imageFiles(t: Target, src: ImageSources, epoch?: number): FileAc
     );
   }
   for (const a of t.artifacts) {
+    parentsOf(a.dest, a.mode);
     chain = next().copy(src.output, `/${a.path}`, a.dest, {
       followSymlinks: true,
       createDestPath: true,

@@ -42,8 +42,17 @@ export interface AssessOptions {
   platform?: Platform;
   /** The manifest's allow-dlopen: the NSS/dlopen hazard becomes a finding instead of a reason. */
   allowDlopen?: boolean;
+  /**
+   * A file inside a directory artifact with allow-dlopen: the modules a program dlopens are
+   * shared libraries, so that verdict is not a reason (dynamic programs still are).
+   */
+  allowSharedLibrary?: boolean;
   hazard?: HazardOptions;
 }
+
+/** Reads after "<file> is ": an artifact with neither an ELF header nor "#!" runs nowhere. */
+export const NOT_ELF_REASON = "not an ELF program (no ELF header and no #! line)";
+const NOT_ELF_FIX = "ship a compiled, statically linked executable; data files go under data";
 
 export const MUSL_FIX =
   "link against musl instead: musl-gcc -static, or build on Alpine (musl is its default libc)";
@@ -53,12 +62,17 @@ export async function assessArtifact(src: ByteSource, opts: AssessOptions = {}):
   const report = await inspectElf(src, opts.platform ? { platform: opts.platform } : {});
   const verdictMs = performance.now() - start;
   const ship = canShipInScratch(report);
-  const reasons = [...ship.reasons];
+  const kind = report.verdict.kind;
+  // canShipInScratch judges linkage only; being a program at all is this gate's rule.
+  // glibc's libc.so.6 has a PT_INTERP (it runs, to print its version) and a soname: a library.
+  const library = kind === "shared-library" || (kind === "dynamic" && report.soname !== undefined);
+  const reasons = library && opts.allowSharedLibrary ? ship.reasons.slice(1) : [...ship.reasons];
+  if (kind === "not-elf") reasons.unshift(NOT_ELF_REASON);
   const findings: Finding[] = [];
-  let fix = ship.ok ? undefined : linkageFix(report);
+  let fix = reasons.length === 0 ? undefined : kind === "not-elf" ? NOT_ELF_FIX : linkageFix(report);
   let hazard: HazardScan | undefined;
   // Only a program that would otherwise ship is worth the scan.
-  if (ship.ok && needsHazardScan(report)) {
+  if (reasons.length === 0 && needsHazardScan(report)) {
     hazard = await scanGlibcHazard(src, opts.hazard);
     const h = hazardFindings(hazard);
     if (opts.allowDlopen) findings.push(...h);
@@ -66,7 +80,7 @@ export async function assessArtifact(src: ByteSource, opts: AssessOptions = {}):
       // Reasons read after "<file> is ", findings after "<file> ".
       for (const f of h)
         if (f.kind !== "scan-incomplete")
-          reasons.push(`${f.short.replace(/^is /, "")}: ${f.detail.join(" ")}`);
+          reasons.push(`${f.short.replace(/^is /, "")}: ${f.detail.join(" ").replace(/\.$/, "")}`);
       findings.push(...h.filter((f) => f.kind === "scan-incomplete"));
       if (reasons.length > 0)
         fix = `${MUSL_FIX}; or set allow-dlopen: true on the artifact if you ship the modules`;

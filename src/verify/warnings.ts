@@ -21,10 +21,10 @@ const LEVEL_WARNING = 1;
  */
 export function warnRequests(warnings: GateWarning[], source: WarnSource, digest: string): WarnRequest[] {
   const enc = new TextEncoder();
-  return warnings.map(({ artifact, finding }) => ({
+  return warnings.map(({ artifact, finding, shown }) => ({
     digest,
     level: LEVEL_WARNING,
-    short: enc.encode(`${OUTPUT_DIR}/${artifact.path} ${finding.short}`),
+    short: enc.encode(`${OUTPUT_DIR}/${shown ?? artifact.path} ${finding.short}`),
     detail: finding.detail.map((d) => enc.encode(d)),
     info: { filename: source.filename, data: source.data, language: source.language ?? "" },
     ranges: [{ start: { line: artifact.span.line }, end: { line: artifact.span.endLine } }],

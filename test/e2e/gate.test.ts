@@ -76,6 +76,7 @@ describe.skipIf(problem !== undefined)("the static-linkage gate on a real engine
     expect(r.output).toContain("/out/gai is statically linked against glibc but uses NSS");
     expect(r.output).toContain("getaddrinfo()");
     expect(r.output).toContain("link against musl instead: musl-gcc -static, or build on Alpine");
+    expect(r.output).toContain("so those calls fail there; link against musl instead"); // one sentence, no ".;"
     expect(r.output).toContain("allow-dlopen: true");
     expect(r.output).toContain(">>>   - gai"); // the manifest snippet
     expect(r.output).not.toMatch(/\n\s+at .*\.(c?js|ts):\d+/);

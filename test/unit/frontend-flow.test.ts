@@ -91,7 +91,7 @@ async function run(bridge: FakeBridge, setup: Setup = {}) {
     },
     StatFile: (req: moby.buildkit.v1.frontend.StatFileRequest) => {
       if (req.Ref === "output" && req.Path === "/hello") {
-        return { stat: { path: "hello", mode: 0o100755, size: artifact.length } };
+        return { stat: { path: "hello", mode: 0o755, size: artifact.length } };
       }
       throw { code: 5, details: "not found" };
     },
@@ -99,8 +99,8 @@ async function run(bridge: FakeBridge, setup: Setup = {}) {
       dirReads.push(req.DirPath);
       const built = setup.manifest?.includes("- missing")
         ? []
-        : [{ path: "hello", mode: 0o100755, size: artifact.length }];
-      return { entries: [...built, { path: "other", mode: 0o100644 }] };
+        : [{ path: "hello", mode: 0o755, size: artifact.length }];
+      return { entries: [...built, { path: "other", mode: 0o644 }] };
     },
     ResolveImageConfig: () => ({
       Digest: "sha256:0000000000000000000000000000000000000000000000000000000000000000",

@@ -47,7 +47,10 @@ describe.skipIf(!HAVE_GCC || process.arch !== "x64")("the gate and check-elf on 
     sh("gcc", ["-O1", "-static", "-o", "unstripped", "hello.c"], dir);
     sh("gcc", ["-O1", "-o", "dynamic", "hello.c"], dir);
     writeFileSync(join(dir, "run.sh"), "#!/bin/sh\necho hi\n");
-    writeFileSync(join(dir, "arm64"), craftElf({ elfClass: 64, le: true, machine: EM.AARCH64 }).bytes);
+    // A program has an execute bit (check-elf refuses files without one, like the gate).
+    writeFileSync(join(dir, "arm64"), craftElf({ elfClass: 64, le: true, machine: EM.AARCH64 }).bytes, {
+      mode: 0o755,
+    });
     for (const n of ["gai", "pie", "unstripped", "dynamic", "run.sh", "arm64"])
       files[n] = readFileSync(join(dir, n));
   }, 120_000);
