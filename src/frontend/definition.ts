@@ -1,6 +1,7 @@
 import type { BridgeClient, Definition } from "../gateway/client.js";
 import { Code, FrontendError } from "../gateway/errors.js";
 import { local, marshal } from "../llb/index.js";
+import { decodeManifest } from "../manifest/decode.js";
 import type { BuildEnv } from "./build.js";
 import { solveDefinition } from "./solve.js";
 
@@ -41,7 +42,7 @@ export async function readDefinition(
     (d) => new TextDecoder().decode(d),
     () => undefined,
   );
-  return { text: new TextDecoder().decode(data), ...(ignore !== undefined ? { ignore } : {}) };
+  return { text: decodeManifest(data, filename), ...(ignore !== undefined ? { ignore } : {}) };
 }
 
 /** The context's own .dockerignore, read through a local that transfers only that file. */
