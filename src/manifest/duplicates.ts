@@ -1,4 +1,4 @@
-import { isMap, isScalar, isSeq, type Node, type Pair } from "yaml";
+import { isCollection, isMap, isScalar, isSeq, type Node, type Pair } from "yaml";
 import type { Context } from "./context.js";
 
 /**
@@ -7,33 +7,34 @@ import type { Context } from "./context.js";
  * check compares every key with every earlier one (20k labels took seconds).
  */
 export function reportDuplicateKeys(ctx: Context, root: Node | null | undefined): void {
-  const stack: Array<[Node | null | undefined, string]> = [[root, ""]];
+  const found: Array<{ key: Node; message: string }> = [];
+  const stack: Array<[unknown, string]> = [[root, ""]];
   while (stack.length > 0) {
-    const [node, path] = stack.pop() as [Node | null | undefined, string];
-    const children: Array<[Node | null | undefined, string]> = [];
+    const [node, path] = stack.pop() as [unknown, string];
     if (isSeq(node)) {
       node.items.forEach((item, i) => {
-        children.push([item as Node, `${path}[${i}]`]);
+        if (isCollection(item)) stack.push([item, `${path}[${i}]`]);
       });
     } else if (isMap(node)) {
-      const seen = new Map<string, Node>();
+      // Keyed by the scalar's value: a Map tells 1 from "1", as the yaml library does.
+      const seen = new Map<unknown, Node>();
+      const name = (key: unknown) => `${path ? `${path}.` : ""}${String(key)}`;
       for (const pair of node.items as Pair<Node, Node>[]) {
         const key = pair.key;
         if (isScalar(key)) {
-          // Typed like the yaml library's own check: 1 and "1" are different keys.
-          const id = `${typeof key.value}:${String(key.value)}`;
-          const first = seen.get(id);
-          const name = `${path ? `${path}.` : ""}${String(key.value)}`;
-          if (first) ctx.error(key, `duplicate key ${name}; it is first set at line ${ctx.span(first).line}`);
-          else seen.set(id, key);
-          children.push([pair.value, name]);
-        } else {
-          children.push([pair.value, path]);
+          const first = seen.get(key.value);
+          if (first)
+            found.push({
+              key,
+              message: `duplicate key ${name(key.value)}; it is first set at line ${ctx.span(first).line}`,
+            });
+          else seen.set(key.value, key);
         }
+        if (isCollection(pair.value)) stack.push([pair.value, isScalar(key) ? name(key.value) : path]);
       }
     }
-    // Reversed, so the walk (and the errors) follow the document's order.
-    for (let i = children.length - 1; i >= 0; i--)
-      stack.push(children[i] as [Node | null | undefined, string]);
   }
+  // In the document's order, like every other list of errors.
+  found.sort((a, b) => (a.key.range?.[0] ?? 0) - (b.key.range?.[0] ?? 0));
+  for (const f of found) ctx.error(f.key, f.message);
 }
