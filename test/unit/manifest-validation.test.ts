@@ -1,8 +1,12 @@
 // Bad input rejected at the parser (or the plan), at its line and column: duplicate keys in
 // linear time, image config values, build.image references, conflicting mounts, "did you
 // mean" across levels, invalid UTF-8.
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { Ajv } from "ajv";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { parse as parseYaml } from "yaml";
 import { firstInvalidByte } from "../../src/manifest/decode.js";
 import { decodeManifest, ManifestError, parseManifest } from "../../src/manifest/index.js";
 import { editDistance } from "../../src/manifest/suggest.js";
@@ -395,5 +399,47 @@ describe("invalid UTF-8", () => {
       }),
       { numRuns: 5000 },
     );
+  });
+});
+
+describe("the JSON Schema follows the new checks", () => {
+  const schema = JSON.parse(
+    readFileSync(join(import.meta.dirname, "../../schema/scratchkit.schema.json"), "utf8"),
+  );
+  const validate = new Ajv({ allErrors: true, strict: false }).compile(schema);
+
+  it.each([
+    withImage("  ports: [80, 53/udp, '65535/sctp']", "  volumes: [/data, /var/lib/x/]"),
+    withImage("  stop-signal: SIGRTMIN+3", "  user: app:65532", '  labels: {"a.b": c}'),
+    withImage("  stop-signal: 9", "  user: 1000", '  entrypoint: [/a, ""]'),
+    "build:\n  image: localhost:5000/alpine:3.22\n  cache: [/src/target]\n  secrets: [{id: t, target: /k}]\n  run: x\nartifacts: [a]\n",
+  ])("accepts what the parser accepts (%#)", (text) => {
+    parse(text);
+    expect(validate(parseYaml(text)), JSON.stringify(validate.errors)).toBe(true);
+  });
+
+  it.each([
+    withImage("  ports: [0]"),
+    withImage("  ports: [65536]"),
+    withImage("  ports: [53/icmp]"),
+    withImage("  volumes: [/a/../b]"),
+    withImage("  volumes: [/]"),
+    withImage("  user: a:b:c"),
+    withImage('  entrypoint: [""]'),
+    withImage('  labels: {"": x}'),
+    withImage("  stop-signal: 65"),
+    "build: {image: 'scratchkit/toolchain::bookworm', package-manager: none, run: x}\nartifacts: [a]\n",
+  ])("rejects what the parser rejects (%#)", (text) => {
+    expect(() => parse(text)).toThrow(ManifestError);
+    expect(validate(parseYaml(text))).toBe(false);
+  });
+
+  it.each([
+    "build: {cache: [/out], run: x}\nartifacts: [a]\n",
+    "build: {secrets: [{id: t, target: /out/t}], run: x}\nartifacts: [a]\n",
+    "build: {workdir: /, run: x}\nartifacts: [a]\n",
+  ])("rejects what the plan refuses (%#)", (text) => {
+    expect(() => planBuild(parse(text), { platform: AMD64 })).toThrow(PlanError);
+    expect(validate(parseYaml(text))).toBe(false);
   });
 });
