@@ -94,6 +94,12 @@ export class Context {
       return undefined;
     }
     const value = String(node.value);
+    // No value of a manifest has a use for NUL, and in a path, a command or an env value it
+    // would be cut short (or fail) far from here.
+    if (value.includes("\0")) {
+      this.error(node, `${what}: ${JSON.stringify(value)} contains a NUL byte`);
+      return undefined;
+    }
     if (pattern && !pattern.test(value)) {
       this.error(node, `${what}: ${JSON.stringify(value)} is not ${expected ?? "valid"}`);
       return undefined;
@@ -107,8 +113,8 @@ export class Context {
       return [];
     }
     const out: Located<string>[] = [];
-    for (const item of node.items as Node[]) {
-      const s = this.string(item, `${what}[]`, pattern, expected);
+    for (const [i, item] of (node.items as Node[]).entries()) {
+      const s = this.string(item, `${what}[${i}]`, pattern, expected);
       if (s) out.push(s);
     }
     return out;
@@ -153,10 +159,6 @@ export class Context {
   absPath(node: Node | undefined, what: string): string | undefined {
     const s = this.string(node, what);
     if (!s) return undefined;
-    if (s.value.includes("\0")) {
-      this.error(node, `${what}: ${JSON.stringify(s.value)} contains a NUL byte`);
-      return undefined;
-    }
     if (!s.value.startsWith("/") || s.value.split("/").includes("..")) {
       this.error(node, `${what}: expected an absolute path without "..", got ${JSON.stringify(s.value)}`);
       return undefined;

@@ -76,7 +76,6 @@ export function exposedPort(value: string): { value: string } | { error: string 
 
 /** A volume: an absolute, clean path other than "/" (Docker refuses "/" as a mount destination). */
 export function volumePath(value: string): string | undefined {
-  if (value.includes("\0")) return "contains a NUL byte";
   if (!value.startsWith("/")) return `${JSON.stringify(value)} is not an absolute path`;
   const parts = value
     .replace(/(.)\/$/, "$1")
@@ -101,15 +100,9 @@ export function imageUser(value: string): string | undefined {
   return undefined;
 }
 
-/** A label key: not blank, no NUL or line break. */
+/** A label key: not blank, no line break (NUL is refused in every string). */
 export function labelKey(key: string): string | undefined {
   if (key.trim() === "") return "a label key cannot be empty";
-  if (/[\0\r\n]/.test(key)) return `label key ${JSON.stringify(key)} contains a NUL byte or a line break`;
-  return undefined;
-}
-
-/** One word of an exec-form entrypoint or cmd: it goes to execve, which ends strings at NUL. */
-export function execWord(word: string): string | undefined {
-  if (word.includes("\0")) return `${JSON.stringify(word)} contains a NUL byte`;
+  if (/[\r\n]/.test(key)) return `label key ${JSON.stringify(key)} contains a line break`;
   return undefined;
 }

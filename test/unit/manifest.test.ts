@@ -125,7 +125,7 @@ describe("manifest v1", () => {
     [
       "package name with shell",
       "build: {packages: ['gcc;rm -rf /'], run: x}\nartifacts: [a]\n",
-      'build.packages[]: "gcc;rm -rf /" is not a package name',
+      'build.packages[0]: "gcc;rm -rf /" is not a package name',
     ],
     [
       "package that looks like an option",
