@@ -621,10 +621,10 @@ function parseImage(ctx: Context, node: Node | undefined, prefix: string, inheri
     }
     const words = ctx.stringList(n, `${at}.${key}`);
     // The program to run cannot be "": the entrypoint's first word, or cmd's without one.
-    const first = words[0];
+    const first = isSeq(n) ? n.items[0] : undefined;
     const startsProgram = key === "entrypoint" || !keys.has("entrypoint");
-    if (first && first.value === "" && startsProgram)
-      ctx.errorSpan(first.span, `${at}.${key}[0]: the program to run cannot be an empty string`);
+    if (isScalar(first) && first.value === "" && startsProgram)
+      ctx.error(first, `${at}.${key}[0]: the program to run cannot be an empty string`);
     spec[key] = words.map((w) => w.value);
   }
   if (keys.has("env")) {
