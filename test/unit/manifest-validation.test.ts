@@ -7,6 +7,7 @@ import { Ajv } from "ajv";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
+import { manifestDefinition } from "../../src/graph/definition.js";
 import { firstInvalidByte } from "../../src/manifest/decode.js";
 import { decodeManifest, ManifestError, parseManifest } from "../../src/manifest/index.js";
 import { editDistance } from "../../src/manifest/suggest.js";
@@ -302,6 +303,45 @@ describe("conflicting mounts", () => {
     const plan = planBuild(go, { platform: AMD64 });
     const caches = plan.steps.find((s) => s.kind === "run")?.cache ?? [];
     expect(caches.filter((c) => c.path === "/root/.cache/go-build")).toMatchObject([{ id: "mine" }]);
+  });
+});
+
+describe("mounts the LLB could not make", () => {
+  // Paths chosen to collide: the root, /out and inside it, the workdir and around it.
+  const path = fc.constantFrom("/", "/out", "/out/x", "/src", "/src/x", "/c", "/c/d", "/k", "/k/e");
+  const secret = fc.record({ id: fc.constantFrom("t", "u"), target: fc.option(path, { nil: undefined }) });
+  const asSecret = (s: { id: string; target: string | undefined }) =>
+    s.target === undefined ? s.id : { id: s.id, target: s.target };
+
+  it("are refused as ManifestError or PlanError, never as an LLB error", () => {
+    fc.assert(
+      fc.property(
+        fc.option(path, { nil: undefined }),
+        fc.array(path, { maxLength: 3 }),
+        fc.array(path, { maxLength: 2 }),
+        fc.array(secret, { maxLength: 2 }),
+        fc.array(secret, { maxLength: 2 }),
+        (workdir, cache, stepCache, secrets, stepSecrets) => {
+          // YAML is a superset of JSON: the manifest is written as JSON.
+          const text = JSON.stringify({
+            build: {
+              ...(workdir !== undefined ? { workdir } : {}),
+              cache,
+              secrets: secrets.map(asSecret),
+              run: ["make deps", { run: "make", cache: stepCache, secrets: stepSecrets.map(asSecret) }],
+            },
+            artifacts: ["a"],
+          });
+          try {
+            manifestDefinition(parse(text), { platform: AMD64 });
+          } catch (err) {
+            if (!(err instanceof ManifestError || err instanceof PlanError)) throw err;
+            expect(err.message).toMatch(/^scratchkit\.yaml:\d+:\d+: /);
+          }
+        },
+      ),
+      { numRuns: 2000 },
+    );
   });
 });
 
