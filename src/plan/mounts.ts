@@ -5,6 +5,7 @@ import { PlanError } from "./errors.js";
 
 /** One mount of a build command besides the root, with where the manifest asks for it. */
 interface Use {
+  kind: "cache" | "secret";
   dest: string;
   what: string;
   span: Span;
@@ -35,9 +36,7 @@ export function checkMounts(m: Manifest): void {
     for (const use of mountsOf(step)) {
       if (use.dest === "/") fail(use.span, `${use.what}: cannot be mounted over the build image's root /`);
       if (within(use.dest, OUTPUT_DIR)) {
-        const why = use.what.startsWith("secret")
-          ? "it would ship as an empty file"
-          : "it would hide the artifacts";
+        const why = use.kind === "secret" ? "it would ship as an empty file" : "it would hide the artifacts";
         fail(use.span, `${use.what}: ${use.dest} is inside ${OUTPUT_DIR}, the output directory (${why})`);
       }
       if (within(b.workdir, use.dest)) {
@@ -53,12 +52,12 @@ export function checkMounts(m: Manifest): void {
           `${use.what}: ${use.dest} is already mounted for this command by ${twice.what} (line ${twice.span.line})`,
         );
       for (const other of seen.values()) {
-        if (other.what.startsWith("secret") && within(use.dest, other.dest))
+        if (other.kind === "secret" && within(use.dest, other.dest))
           fail(
             use.span,
             `${use.what}: ${use.dest} is inside ${other.dest}, the file of ${other.what} (line ${other.span.line})`,
           );
-        if (use.what.startsWith("secret") && within(other.dest, use.dest))
+        if (use.kind === "secret" && within(other.dest, use.dest))
           fail(
             use.span,
             `${use.what}: ${use.dest} would be a file over ${other.dest}, mounted by ${other.what} (line ${other.span.line})`,
@@ -72,12 +71,22 @@ export function checkMounts(m: Manifest): void {
 function mountsOf(step: RunStep): Use[] {
   // A preset's own caches have no line of their own: they belong to the preset's command.
   return [
-    ...step.cache.map((c) => ({ dest: c.path, what: `cache ${c.path}`, span: c.span ?? step.command.span })),
-    ...step.secrets.map((s) => ({
-      dest: s.target,
-      what: `secret ${s.id}`,
-      span: s.span ?? step.command.span,
-    })),
+    ...step.cache.map(
+      (c): Use => ({
+        kind: "cache",
+        dest: c.path,
+        what: `cache ${c.path}`,
+        span: c.span ?? step.command.span,
+      }),
+    ),
+    ...step.secrets.map(
+      (s): Use => ({
+        kind: "secret",
+        dest: s.target,
+        what: `secret ${s.id}`,
+        span: s.span ?? step.command.span,
+      }),
+    ),
   ];
 }
 
