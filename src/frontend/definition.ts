@@ -1,6 +1,7 @@
 import type { BridgeClient, Definition } from "../gateway/client.js";
 import { Code, FrontendError } from "../gateway/errors.js";
 import { local, marshal } from "../llb/index.js";
+import { decodeManifest } from "../manifest/decode.js";
 import type { BuildEnv } from "./build.js";
 import { solveDefinition } from "./solve.js";
 
@@ -50,7 +51,7 @@ export async function readDefinition(
     (d) => new TextDecoder().decode(d),
     () => undefined,
   );
-  return { text: new TextDecoder().decode(data), ...(ignore !== undefined ? { ignore } : {}) };
+  return { text: decodeManifest(data, filename), ...(ignore !== undefined ? { ignore } : {}) };
 }
 
 /** The size error, with the file's real size when BuildKit can stat it (only on this failure path). */

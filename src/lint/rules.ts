@@ -2,6 +2,7 @@
 // Each rule is a pure function of the parsed manifest (plus the locator for precise ranges);
 // none fails a build. The README's "Lint rules" section documents every rule; keep both in step.
 import path from "node:path/posix";
+import { type ImageReference, parseImageRef } from "../llb/reference.js";
 import type { Manifest, Span, Target } from "../manifest/types.js";
 import type { ManifestLocator } from "./locate.js";
 import { programOf, simpleCommands } from "./shell.js";
@@ -48,12 +49,16 @@ type Check = (m: Manifest, where: ManifestLocator) => LintFinding[];
 /** The build image has neither a digest nor a tag other than `latest`: it changes under you. */
 const unpinnedBaseImage: Check = (m) => {
   const ref = m.build.image.value;
-  if (ref.includes("@")) return [];
-  const slash = ref.lastIndexOf("/");
-  const colon = ref.lastIndexOf(":");
-  const tag = colon > slash ? ref.slice(colon + 1) : undefined;
-  if (tag !== undefined && tag !== "latest") return [];
-  const name = tag === undefined ? ref : ref.slice(0, colon);
+  // The LLB's reference parser, as everywhere: a registry's port is not a tag.
+  let parsed: ImageReference;
+  try {
+    parsed = parseImageRef(ref);
+  } catch {
+    return []; // the parser has reported it already
+  }
+  const { tag, digest } = parsed;
+  if (digest !== undefined || (tag !== undefined && tag !== "latest")) return [];
+  const name = tag === undefined ? ref : ref.slice(0, -(tag.length + 1));
   const why = tag === undefined ? "has no tag, so it means latest" : "uses the latest tag";
   return [
     {

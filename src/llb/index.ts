@@ -10,7 +10,7 @@ export type { Marshalled, MarshalOptions } from "./marshal.js";
 export { marshal } from "./marshal.js";
 export { merge } from "./merge.js";
 export { hostPlatform, normalizePlatform } from "./platform.js";
-export { normalizeImageRef } from "./reference.js";
+export { type ImageReference, normalizeImageRef, parseImageRef } from "./reference.js";
 export type { ImageOptions, LocalOptions } from "./source.js";
 export { image, local } from "./source.js";
 export { ExecState, State, scratch } from "./state.js";

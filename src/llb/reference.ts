@@ -37,8 +37,18 @@ function splitDockerDomain(ref: string): [string, string] {
   return [domain, remainder];
 }
 
-/** Returns the fully qualified reference ("docker.io/library/alpine:latest"); throws if invalid. */
-export function normalizeImageRef(ref: string): string {
+/** A reference split the way distribution/reference splits it, after normalization. */
+export interface ImageReference {
+  /** Registry host, e.g. "docker.io" or "localhost:5000". */
+  domain: string;
+  /** Repository path inside the registry, e.g. "library/alpine". */
+  path: string;
+  tag?: string;
+  digest?: string;
+}
+
+/** Parses and normalizes a reference ("alpine:3.22" is docker.io, library/alpine, 3.22); throws if invalid. */
+export function parseImageRef(ref: string): ImageReference {
   if (/^[a-f0-9]{64}$/.test(ref)) {
     throw new Error(`invalid image reference "${ref}": cannot specify 64-byte hexadecimal strings`);
   }
@@ -60,7 +70,18 @@ export function normalizeImageRef(ref: string): string {
       throw new Error(`invalid image reference "${ref}": invalid digest ${digestPart}`);
     }
   }
+  return {
+    domain,
+    path: fullName.slice(domain.length + 1),
+    ...(tagPart !== undefined ? { tag: tagPart } : {}),
+    ...(digestPart !== undefined ? { digest: digestPart } : {}),
+  };
+}
+
+/** Returns the fully qualified reference ("docker.io/library/alpine:latest"); throws if invalid. */
+export function normalizeImageRef(ref: string): string {
+  const r = parseImageRef(ref);
   // TagNameOnly: a bare name means :latest; a digest alone stays untagged.
-  const tagged = tagPart ?? (digestPart === undefined ? "latest" : undefined);
-  return `${fullName}${tagged !== undefined ? `:${tagged}` : ""}${digestPart !== undefined ? `@${digestPart}` : ""}`;
+  const tagged = r.tag ?? (r.digest === undefined ? "latest" : undefined);
+  return `${r.domain}/${r.path}${tagged !== undefined ? `:${tagged}` : ""}${r.digest !== undefined ? `@${r.digest}` : ""}`;
 }

@@ -2,8 +2,15 @@ import path from "node:path/posix";
 import { isMap, isScalar, isSeq, type LineCounter, type Node, type Pair, type YAMLMap } from "yaml";
 import { OUTPUT_DIR } from "./defaults.js";
 import type { Diagnostic } from "./errors.js";
-import { closest } from "./suggest.js";
+import { allowedTypos, closest, closestWithDistance } from "./suggest.js";
 import type { Located, Span } from "./types.js";
+
+/** Keys valid at another level of the manifest, for "did you mean" hints across levels. */
+export interface KeyLevel {
+  /** Path of the level from the document's top, e.g. "image." or "targets.cli.image.". */
+  prefix: string;
+  keys: readonly string[];
+}
 
 /** Reads typed values out of the YAML tree, collecting located diagnostics instead of throwing. */
 export class Context {
@@ -44,8 +51,17 @@ export class Context {
     );
   }
 
-  /** Reads a mapping's keys, reporting unknown ones with a "did you mean" hint. */
-  keys(map: YAMLMap, known: readonly string[], prefix: string): Map<string, Node | undefined> {
+  /**
+   * Reads a mapping's keys, reporting unknown ones with a "did you mean" hint: a close key of
+   * this level, else a close key of one of the `elsewhere` levels (`entrypiont` at the top
+   * level hints image.entrypoint).
+   */
+  keys(
+    map: YAMLMap,
+    known: readonly string[],
+    prefix: string,
+    elsewhere: readonly KeyLevel[] = [],
+  ): Map<string, Node | undefined> {
     const out = new Map<string, Node | undefined>();
     for (const pair of map.items as Pair<Node, Node>[]) {
       const key = isScalar(pair.key) ? String(pair.key.value) : undefined;
@@ -54,10 +70,10 @@ export class Context {
         continue;
       }
       if (!known.includes(key)) {
-        const hint = closest(key, known);
+        const hint = suggestKey(key, known, prefix, elsewhere);
         this.error(
           pair.key,
-          `unknown key ${prefix}${key}${hint ? `; did you mean ${prefix}${hint}?` : `; expected one of ${known.join(", ")}`}`,
+          `unknown key ${prefix}${key}${hint ? `; did you mean ${hint}?` : `; expected one of ${known.join(", ")}`}`,
         );
         continue;
       }
@@ -78,6 +94,12 @@ export class Context {
       return undefined;
     }
     const value = String(node.value);
+    // No value of a manifest has a use for NUL, and in a path, a command or an env value it
+    // would be cut short (or fail) far from here.
+    if (value.includes("\0")) {
+      this.error(node, `${what}: ${JSON.stringify(value)} contains a NUL byte`);
+      return undefined;
+    }
     if (pattern && !pattern.test(value)) {
       this.error(node, `${what}: ${JSON.stringify(value)} is not ${expected ?? "valid"}`);
       return undefined;
@@ -91,8 +113,8 @@ export class Context {
       return [];
     }
     const out: Located<string>[] = [];
-    for (const item of node.items as Node[]) {
-      const s = this.string(item, `${what}[]`, pattern, expected);
+    for (const [i, item] of (node.items as Node[]).entries()) {
+      const s = this.string(item, `${what}[${i}]`, pattern, expected);
       if (s) out.push(s);
     }
     return out;
@@ -145,18 +167,36 @@ export class Context {
   }
 
   /** A path inside the output directory: "hello", "bin/hello" or "/out/hello". */
-  outputPath(node: Node | undefined): string | undefined {
-    const s = this.string(node, "artifacts[]", undefined, `a path under ${OUTPUT_DIR}`);
+  outputPath(node: Node | undefined, what = "artifacts[]"): string | undefined {
+    const s = this.string(node, what, undefined, `a path under ${OUTPUT_DIR}`);
     if (!s) return undefined;
     let p = s.value;
     if (p.startsWith(`${OUTPUT_DIR}/`)) p = p.slice(OUTPUT_DIR.length + 1);
     const clean = path.normalize(p);
     if (p.startsWith("/") || clean === "." || clean.startsWith("../") || clean === ".." || p.includes("\0")) {
-      this.error(node, `artifacts[]: ${JSON.stringify(s.value)} must be a path inside ${OUTPUT_DIR}`);
+      this.error(node, `${what}: ${JSON.stringify(s.value)} must be a path inside ${OUTPUT_DIR}`);
       return undefined;
     }
     return clean.replace(/\/$/, "");
   }
+}
+
+/** The full path of the closest key: this level first, then the other levels. */
+function suggestKey(
+  key: string,
+  known: readonly string[],
+  prefix: string,
+  elsewhere: readonly KeyLevel[],
+): string | undefined {
+  const here = closest(key, known);
+  if (here) return `${prefix}${here}`;
+  let best: { word: string; distance: number } | undefined;
+  for (const level of elsewhere) {
+    const c = closestWithDistance(key, level.keys);
+    if (c && (best === undefined || c.distance < best.distance))
+      best = { word: `${level.prefix}${c.word}`, distance: c.distance };
+  }
+  return best && best.distance <= allowedTypos(key) ? best.word : undefined;
 }
 
 function trimEnd(source: string, end: number): number {

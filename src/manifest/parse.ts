@@ -1,8 +1,11 @@
 import path from "node:path/posix";
 import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument, type YAMLMap } from "yaml";
-import { Context } from "./context.js";
+import { parseImageRef } from "../llb/reference.js";
+import { Context, type KeyLevel } from "./context.js";
 import { DEFAULT_BUILD_IMAGE, DEFAULT_WORKDIR, OUTPUT_DIR } from "./defaults.js";
+import { reportDuplicateKeys } from "./duplicates.js";
 import { ManifestError } from "./errors.js";
+import { exposedPort, imageUser, labelKey, stopSignal, volumePath } from "./image-checks.js";
 import { PRESETS, presetRecipe } from "./presets.js";
 import type {
   Artifact,
@@ -68,13 +71,24 @@ const PACKAGE_MANAGERS: readonly PackageManager[] = ["apk", "apt", "none"];
 // Package names go to the package manager as separate argv words; this also keeps
 // option-looking or shell-looking words out.
 const PACKAGE_NAME = /^[A-Za-z0-9][A-Za-z0-9+._:=~<>-]*$/;
-const IMAGE_NAME = /^[a-z0-9][a-z0-9._/:@-]*$/;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const APP_NAME = /^[a-z0-9][a-z0-9._-]*$/;
 const SECRET_ID = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 const ZONE = /^[A-Za-z0-9_+-]+(\/[A-Za-z0-9_+-]+)*$/;
-const PORT = /^\d{1,5}(\/(tcp|udp|sctp))?$/;
-const SIGNAL = /^(SIG[A-Z0-9+-]+|\d+)$/;
+
+// Where a misplaced key belongs: a top-level `entrypoint` hints image.entrypoint.
+const TOP_ELSEWHERE: readonly KeyLevel[] = [
+  { prefix: "build.", keys: BUILD_KEYS },
+  { prefix: "image.", keys: IMAGE_KEYS },
+];
+const BUILD_ELSEWHERE: readonly KeyLevel[] = [
+  { prefix: "", keys: TOP_KEYS },
+  { prefix: "image.", keys: IMAGE_KEYS },
+];
+const IMAGE_ELSEWHERE: readonly KeyLevel[] = [
+  { prefix: "", keys: TOP_KEYS },
+  { prefix: "build.", keys: BUILD_KEYS },
+];
 
 /**
  * Parses and validates a manifest. Throws ManifestError listing every problem with
@@ -82,9 +96,11 @@ const SIGNAL = /^(SIG[A-Z0-9+-]+|\d+)$/;
  */
 export function parseManifest(source: string, filename: string): Manifest {
   const lines = new LineCounter();
-  const doc = parseDocument(source, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  // uniqueKeys is quadratic in the keys of a mapping; duplicates are found below in one pass.
+  const doc = parseDocument(source, { lineCounter: lines, prettyErrors: false, uniqueKeys: false });
   const ctx = new Context(lines, source);
   for (const e of doc.errors) ctx.errorAt(e.pos[0], e.pos[1], yamlMessage(e.message));
+  if (ctx.diagnostics.length === 0) reportDuplicateKeys(ctx, doc.contents);
   if (ctx.diagnostics.length > 0) throw new ManifestError(filename, ctx.diagnostics);
 
   const root = doc.contents;
@@ -92,7 +108,7 @@ export function parseManifest(source: string, filename: string): Manifest {
     ctx.error(root ?? undefined, "expected a mapping with keys build and artifacts (see the README)");
     throw new ManifestError(filename, ctx.diagnostics);
   }
-  const top = ctx.keys(root, TOP_KEYS, "");
+  const top = ctx.keys(root, TOP_KEYS, "", TOP_ELSEWHERE);
 
   const versionNode = top.get("version");
   if (versionNode !== undefined) {
@@ -176,10 +192,12 @@ function parseBuild(
     ctx.error(node, "build: expected a mapping with keys image, packages, run");
     return undefined;
   }
-  const keys = node ? ctx.keys(node, BUILD_KEYS, "build.") : new Map<string, Node | undefined>();
+  const keys = node
+    ? ctx.keys(node, BUILD_KEYS, "build.", BUILD_ELSEWHERE)
+    : new Map<string, Node | undefined>();
   const where = node ?? root;
   const image = keys.has("image")
-    ? ctx.string(keys.get("image"), "build.image", IMAGE_NAME, "an image reference like alpine:3.22")
+    ? imageReference(ctx, keys.get("image"))
     : { value: DEFAULT_BUILD_IMAGE, span: preset?.span ?? ctx.span(where) };
   const packages = keys.has("packages")
     ? ctx.stringList(keys.get("packages"), "build.packages", PACKAGE_NAME, "a package name")
@@ -196,7 +214,7 @@ function parseBuild(
       packageManager = pm as Located<PackageManager>;
     }
   } else if (image) {
-    const inferred = inferPackageManager(image.value);
+    const inferred = inferPackageManager(parseImageRef(image.value).path);
     if (inferred) packageManager = { value: inferred, span: image.span };
     else if (packages.length > 0 || preset)
       ctx.error(
@@ -210,7 +228,8 @@ function parseBuild(
       keys.get("packages"),
       "build.packages: package-manager is none; install them in the image or pick apk or apt",
     );
-  const workdir = keys.has("workdir") ? ctx.absPath(keys.get("workdir"), "build.workdir") : DEFAULT_WORKDIR;
+  const workdirNode = keys.get("workdir");
+  const workdir = workdirNode !== undefined ? ctx.absPath(workdirNode, "build.workdir") : DEFAULT_WORKDIR;
   if (workdir === OUTPUT_DIR)
     ctx.error(keys.get("workdir"), `build.workdir: ${OUTPUT_DIR} is the output directory`);
   let env = keys.has("env") ? ctx.stringMap(keys.get("env"), "build.env", ENV_NAME) : [];
@@ -224,6 +243,8 @@ function parseBuild(
   let presetPackages: Located<string>[] = [];
   const runNode = keys.get("run");
   if (runNode !== undefined) run = parseRun(ctx, runNode, sharedCache, sharedSecrets);
+  // A cache the manifest declares at a preset cache's path replaces it (one mount per path).
+  const userCachePaths = new Set(sharedCache.map((c) => c.path));
   if (preset && packageManager && program) {
     const recipe = presetRecipe(preset.value, packageManager.value, program);
     if (typeof recipe === "string") ctx.errorSpan(preset.span, `preset: ${recipe}`);
@@ -235,7 +256,7 @@ function parseBuild(
       if (runNode === undefined) {
         run = recipe.run.map((command) => ({
           command: { value: command, span: at },
-          cache: [...recipe.cache, ...sharedCache],
+          cache: [...recipe.cache.filter((c) => !userCachePaths.has(c.path)), ...sharedCache],
           secrets: sharedSecrets,
         }));
       }
@@ -252,6 +273,7 @@ function parseBuild(
       ...packages.filter((p) => !presetPackages.some((q) => q.value === p.value)),
     ],
     workdir: workdir ?? DEFAULT_WORKDIR,
+    ...(workdirNode !== undefined ? { workdirSpan: ctx.span(workdirNode) } : {}),
     env,
     run,
     contextInclude: context.include,
@@ -264,16 +286,15 @@ function parseRun(ctx: Context, node: Node, cache: CacheMount[], secrets: Secret
   const items: Node[] = isSeq(node) ? (node.items as Node[]) : [node];
   if (isSeq(node) && items.length === 0) ctx.error(node, "build.run: expected at least one command");
   const steps: RunStep[] = [];
-  for (const item of items) {
+  for (const [i, item] of items.entries()) {
+    const at = isSeq(node) ? `build.run[${i}]` : "build.run";
     if (isMap(item)) {
-      const keys = ctx.keys(item, RUN_KEYS, "build.run[].");
+      const keys = ctx.keys(item, RUN_KEYS, `${at}.`);
       const command = keys.has("run")
-        ? ctx.string(keys.get("run"), "build.run[].run", undefined, "a command")
-        : (ctx.error(item, "build.run[]: missing key run"), undefined);
-      const extraCache = keys.has("cache") ? parseCaches(ctx, keys.get("cache"), "build.run[].cache") : [];
-      const extraSecrets = keys.has("secrets")
-        ? parseSecrets(ctx, keys.get("secrets"), "build.run[].secrets")
-        : [];
+        ? ctx.string(keys.get("run"), `${at}.run`, undefined, "a command")
+        : (ctx.error(item, `${at}: missing key run`), undefined);
+      const extraCache = keys.has("cache") ? parseCaches(ctx, keys.get("cache"), `${at}.cache`) : [];
+      const extraSecrets = keys.has("secrets") ? parseSecrets(ctx, keys.get("secrets"), `${at}.secrets`) : [];
       if (command)
         steps.push({ command, cache: [...cache, ...extraCache], secrets: [...secrets, ...extraSecrets] });
       continue;
@@ -292,24 +313,24 @@ function parseCaches(ctx: Context, node: Node | undefined, what: string): CacheM
     return [];
   }
   const out: CacheMount[] = [];
-  for (const item of node.items as Node[]) {
+  for (const [i, item] of (node.items as Node[]).entries()) {
+    const at = `${what}[${i}]`;
     if (isMap(item)) {
-      const keys = ctx.keys(item, CACHE_KEYS, `${what}[].`);
-      const p = ctx.absPath(keys.get("path") ?? item, `${what}[].path`);
-      const id = keys.has("id")
-        ? ctx.string(keys.get("id"), `${what}[].id`, SECRET_ID, "a cache id")
-        : undefined;
+      const keys = ctx.keys(item, CACHE_KEYS, `${at}.`);
+      const pathNode = keys.get("path") ?? item;
+      const p = ctx.absPath(pathNode, `${at}.path`);
+      const id = keys.has("id") ? ctx.string(keys.get("id"), `${at}.id`, SECRET_ID, "a cache id") : undefined;
       let sharing: CacheMount["sharing"] = "shared";
       if (keys.has("sharing")) {
-        const s = ctx.string(keys.get("sharing"), `${what}[].sharing`);
+        const s = ctx.string(keys.get("sharing"), `${at}.sharing`);
         if (s && ["shared", "private", "locked"].includes(s.value))
           sharing = s.value as CacheMount["sharing"];
-        else if (s) ctx.error(keys.get("sharing"), `${what}[].sharing: expected shared, private or locked`);
+        else if (s) ctx.error(keys.get("sharing"), `${at}.sharing: expected shared, private or locked`);
       }
-      if (p) out.push({ path: p, ...(id ? { id: id.value } : {}), sharing });
+      if (p) out.push({ path: p, ...(id ? { id: id.value } : {}), sharing, span: ctx.span(pathNode) });
     } else {
-      const p = ctx.absPath(item, `${what}[]`);
-      if (p) out.push({ path: p, sharing: "shared" });
+      const p = ctx.absPath(item, at);
+      if (p) out.push({ path: p, sharing: "shared", span: ctx.span(item) });
     }
   }
   return out;
@@ -321,20 +342,24 @@ function parseSecrets(ctx: Context, node: Node | undefined, what: string): Secre
     return [];
   }
   const out: SecretMount[] = [];
-  for (const item of node.items as Node[]) {
+  for (const [i, item] of (node.items as Node[]).entries()) {
+    const at = `${what}[${i}]`;
     let id: Located<string> | undefined;
     let target: string | undefined;
+    let targetNode: Node | undefined;
     let required = true;
     if (isMap(item)) {
-      const keys = ctx.keys(item, SECRET_KEYS, `${what}[].`);
-      if (!keys.has("id")) ctx.error(item, `${what}[]: missing key id`);
-      else id = ctx.string(keys.get("id"), `${what}[].id`, SECRET_ID, "a secret id");
-      if (keys.has("target")) target = ctx.absPath(keys.get("target"), `${what}[].target`);
-      if (keys.has("required")) required = ctx.boolean(keys.get("required"), `${what}[].required`);
+      const keys = ctx.keys(item, SECRET_KEYS, `${at}.`);
+      if (!keys.has("id")) ctx.error(item, `${at}: missing key id`);
+      else id = ctx.string(keys.get("id"), `${at}.id`, SECRET_ID, "a secret id");
+      targetNode = keys.get("target");
+      if (targetNode !== undefined) target = ctx.absPath(targetNode, `${at}.target`);
+      if (keys.has("required")) required = ctx.boolean(keys.get("required"), `${at}.required`);
     } else {
-      id = ctx.string(item, `${what}[]`, SECRET_ID, "a secret id");
+      id = ctx.string(item, at, SECRET_ID, "a secret id");
     }
-    if (id) out.push({ id: id.value, target: target ?? `/run/secrets/${id.value}`, required });
+    const span = ctx.span(targetNode ?? item);
+    if (id) out.push({ id: id.value, target: target ?? `/run/secrets/${id.value}`, required, span });
   }
   return out;
 }
@@ -413,7 +438,8 @@ function parseTargets(ctx: Context, node: Node | undefined, defaults: TargetBody
       );
       continue;
     }
-    const keys = ctx.keys(body, TARGET_KEYS, `targets.${name.value}.`);
+    const at = `targets.${name.value}.`;
+    const keys = ctx.keys(body, TARGET_KEYS, at, [{ prefix: `${at}image.`, keys: IMAGE_KEYS }]);
     const t = parseTargetBody(ctx, keys, `targets.${name.value}.`, undefined, ctx.span(body), defaults);
     if (t.artifacts.length === 0) ctx.error(body, `targets.${name.value}: missing key artifacts`);
     const description = keys.has("description")
@@ -430,27 +456,27 @@ function parseArtifacts(ctx: Context, node: Node | undefined, prefix: string): A
     return [];
   }
   const out: Artifact[] = [];
-  for (const item of node.items as Node[]) {
+  for (const [i, item] of (node.items as Node[]).entries()) {
+    const at = `${prefix}artifacts[${i}]`;
     let rel: string | undefined;
     let dest: string | undefined;
     let mode: number | undefined;
     let allowDlopen = false;
     if (isMap(item)) {
-      const keys = ctx.keys(item, ARTIFACT_KEYS, `${prefix}artifacts[].`);
-      if (!keys.has("path")) ctx.error(item, `${prefix}artifacts[]: missing key path`);
-      else rel = ctx.outputPath(keys.get("path"));
-      if (keys.has("dest")) dest = ctx.absPath(keys.get("dest"), `${prefix}artifacts[].dest`);
-      if (keys.has("mode")) mode = ctx.mode(keys.get("mode"), `${prefix}artifacts[].mode`);
-      if (keys.has("allow-dlopen"))
-        allowDlopen = ctx.boolean(keys.get("allow-dlopen"), `${prefix}artifacts[].allow-dlopen`);
+      const keys = ctx.keys(item, ARTIFACT_KEYS, `${at}.`);
+      if (!keys.has("path")) ctx.error(item, `${at}: missing key path`);
+      else rel = ctx.outputPath(keys.get("path"), `${at}.path`);
+      if (keys.has("dest")) dest = ctx.absPath(keys.get("dest"), `${at}.dest`);
+      if (keys.has("mode")) mode = ctx.mode(keys.get("mode"), `${at}.mode`);
+      if (keys.has("allow-dlopen")) allowDlopen = ctx.boolean(keys.get("allow-dlopen"), `${at}.allow-dlopen`);
     } else {
-      rel = ctx.outputPath(item);
+      rel = ctx.outputPath(item, at);
     }
     if (rel === undefined) continue;
     const finalDest = dest ?? `/${rel}`;
     const span = ctx.span(item);
     if (finalDest === "/") {
-      ctx.errorSpan(span, `${prefix}artifacts[].dest: cannot be the image root`);
+      ctx.errorSpan(span, `${at}.dest: cannot be the image root`);
       continue;
     }
     out.push({ path: rel, dest: finalDest, ...(mode !== undefined ? { mode } : {}), allowDlopen, span });
@@ -464,32 +490,33 @@ function parseData(ctx: Context, node: Node | undefined, prefix: string): DataFi
     return [];
   }
   const out: DataFile[] = [];
-  for (const item of node.items as Node[]) {
+  for (const [i, item] of (node.items as Node[]).entries()) {
+    const at = `${prefix}data[${i}]`;
     const span = ctx.span(item);
     let from: DataFile["from"] = "context";
     let src: string | undefined;
     let dest: string | undefined;
     let mode: number | undefined;
     let owner: DataFile["owner"];
-    const keys = isMap(item) ? ctx.keys(item, DATA_KEYS, `${prefix}data[].`) : undefined;
+    const keys = isMap(item) ? ctx.keys(item, DATA_KEYS, `${at}.`) : undefined;
     if (keys) {
       if (keys.has("from")) {
-        const f = ctx.string(keys.get("from"), `${prefix}data[].from`);
+        const f = ctx.string(keys.get("from"), `${at}.from`);
         if (f && (f.value === "context" || f.value === "build")) from = f.value;
-        else if (f) ctx.error(keys.get("from"), `${prefix}data[].from: expected context or build`);
+        else if (f) ctx.error(keys.get("from"), `${at}.from: expected context or build`);
       }
-      if (!keys.has("src")) ctx.error(item, `${prefix}data[]: missing key src`);
-      else src = dataSource(ctx, keys.get("src"), from, prefix);
-      if (keys.has("dest")) dest = ctx.absPath(keys.get("dest"), `${prefix}data[].dest`);
-      if (keys.has("mode")) mode = ctx.mode(keys.get("mode"), `${prefix}data[].mode`);
-      if (keys.has("owner")) owner = ctx.owner(keys.get("owner"), `${prefix}data[].owner`);
+      if (!keys.has("src")) ctx.error(item, `${at}: missing key src`);
+      else src = dataSource(ctx, keys.get("src"), from, `${at}.src`);
+      if (keys.has("dest")) dest = ctx.absPath(keys.get("dest"), `${at}.dest`);
+      if (keys.has("mode")) mode = ctx.mode(keys.get("mode"), `${at}.mode`);
+      if (keys.has("owner")) owner = ctx.owner(keys.get("owner"), `${at}.owner`);
     } else {
-      src = dataSource(ctx, item, "context", prefix);
+      src = dataSource(ctx, item, "context", at);
     }
     if (src === undefined) continue;
     const finalDest = dest ?? (from === "context" ? `/${src}` : src);
     if (finalDest === "/") {
-      ctx.errorSpan(span, `${prefix}data[].dest: cannot be the image root`);
+      ctx.errorSpan(span, `${at}.dest: cannot be the image root`);
       continue;
     }
     out.push({
@@ -509,17 +536,14 @@ function dataSource(
   ctx: Context,
   node: Node | undefined,
   from: DataFile["from"],
-  prefix: string,
+  what: string,
 ): string | undefined {
-  const s = ctx.string(node, `${prefix}data[].src`);
+  const s = ctx.string(node, what);
   if (!s) return undefined;
-  if (from === "build") return ctx.absPath(node, `${prefix}data[].src`);
+  if (from === "build") return ctx.absPath(node, what);
   const clean = path.normalize(s.value).replace(/\/$/, "");
   if (s.value.startsWith("/") || clean === ".." || clean.startsWith("../") || clean === ".") {
-    ctx.error(
-      node,
-      `${prefix}data[].src: ${JSON.stringify(s.value)} must be a path inside the build context`,
-    );
+    ctx.error(node, `${what}: ${JSON.stringify(s.value)} must be a path inside the build context`);
     return undefined;
   }
   return clean;
@@ -540,23 +564,24 @@ function parseEssentials(ctx: Context, node: Node | undefined, prefix: string): 
     );
     return e;
   }
-  for (const item of node.items as Node[]) {
+  for (const [i, item] of (node.items as Node[]).entries()) {
+    const at = `${prefix}essentials[${i}]`;
     if (isMap(item)) {
-      const keys = ctx.keys(item, ["tzdata"], `${prefix}essentials[].`);
+      const keys = ctx.keys(item, ["tzdata"], `${at}.`);
       if (keys.has("tzdata"))
         e.tzdata = ctx
-          .stringList(keys.get("tzdata"), `${prefix}essentials[].tzdata`, ZONE, "a zone like Europe/Paris")
+          .stringList(keys.get("tzdata"), `${at}.tzdata`, ZONE, "a zone like Europe/Paris")
           .map((z) => z.value);
       continue;
     }
-    const s = ctx.string(item, `${prefix}essentials[]`);
+    const s = ctx.string(item, at);
     if (!s) continue;
     if (s.value === "nonroot") e.nonroot = true;
     else if (s.value === "ca-certificates") e.caCertificates = true;
     else if (s.value === "tmp") e.tmp = true;
     else if (s.value === "tzdata")
-      ctx.error(item, `${prefix}essentials[]: tzdata needs its zones, e.g. {tzdata: [UTC, Europe/Paris]}`);
-    else ctx.unknown(item, s.value, ESSENTIALS, `${prefix}essentials[]`);
+      ctx.error(item, `${at}: tzdata needs its zones, e.g. {tzdata: [UTC, Europe/Paris]}`);
+    else ctx.unknown(item, s.value, ESSENTIALS, at);
   }
   return e;
 }
@@ -581,65 +606,109 @@ function parseImage(ctx: Context, node: Node | undefined, prefix: string, inheri
     ctx.error(node, `${prefix}image: expected a mapping with keys like entrypoint, env, user`);
     return spec;
   }
-  const keys = ctx.keys(node, IMAGE_KEYS, `${prefix}image.`);
+  const at = `${prefix}image`;
+  const elsewhere = prefix ? [{ prefix, keys: TARGET_KEYS }] : IMAGE_ELSEWHERE;
+  const keys = ctx.keys(node, IMAGE_KEYS, `${at}.`, elsewhere);
   for (const key of ["entrypoint", "cmd"] as const) {
     const n = keys.get(key);
     if (n === undefined) continue;
     if (isScalar(n) && typeof n.value === "string") {
       ctx.error(
         n,
-        `${prefix}image.${key}: shell form is not possible in a FROM scratch image (there is no /bin/sh); use exec form, e.g. ${key}: ${JSON.stringify(n.value.trim().split(/\s+/))}`,
+        `${at}.${key}: shell form is not possible in a FROM scratch image (there is no /bin/sh); use exec form, e.g. ${key}: ${JSON.stringify(n.value.trim().split(/\s+/))}`,
       );
       continue;
     }
-    spec[key] = ctx.stringList(n, `${prefix}image.${key}`).map((s) => s.value);
+    const words = ctx.stringList(n, `${at}.${key}`);
+    // The program to run cannot be "": the entrypoint's first word, or cmd's without one.
+    const first = isSeq(n) ? n.items[0] : undefined;
+    const startsProgram = key === "entrypoint" || !keys.has("entrypoint");
+    if (isScalar(first) && first.value === "" && startsProgram)
+      ctx.error(first, `${at}.${key}[0]: the program to run cannot be an empty string`);
+    spec[key] = words.map((w) => w.value);
   }
-  if (keys.has("env"))
-    spec.env = mergePairs(spec.env, ctx.stringMap(keys.get("env"), `${prefix}image.env`, ENV_NAME));
+  if (keys.has("env")) {
+    spec.env = mergePairs(spec.env, ctx.stringMap(keys.get("env"), `${at}.env`, ENV_NAME));
+  }
   if (keys.has("labels"))
-    spec.labels = mergePairs(spec.labels, ctx.stringMap(keys.get("labels"), `${prefix}image.labels`));
+    spec.labels = mergePairs(spec.labels, labels(ctx, keys.get("labels"), `${at}.labels`));
   if (keys.has("user")) {
-    const u = ctx.string(
-      keys.get("user"),
-      `${prefix}image.user`,
-      /^[A-Za-z0-9_.-]+(:[A-Za-z0-9_.-]+)?$/,
-      "user[:group]",
-    );
-    if (u) spec.user = u.value;
+    const u = ctx.string(keys.get("user"), `${at}.user`, undefined, "name|uid[:group|gid]");
+    const problem = u && imageUser(u.value);
+    if (problem) ctx.error(keys.get("user"), `${at}.user: ${problem}`);
+    else if (u) spec.user = u.value;
   }
-  if (keys.has("workdir")) spec.workdir = ctx.absPath(keys.get("workdir"), `${prefix}image.workdir`);
+  if (keys.has("workdir")) spec.workdir = ctx.absPath(keys.get("workdir"), `${at}.workdir`);
   if (keys.has("ports")) {
     spec.ports = ctx
-      .stringList(keys.get("ports"), `${prefix}image.ports`, PORT, "a port like 8080 or 53/udp")
-      .map((p) => (p.value.includes("/") ? p.value : `${p.value}/tcp`));
+      .stringList(keys.get("ports"), `${at}.ports`, undefined, "a port like 8080 or 53/udp")
+      .flatMap((p, i) => {
+        const r = exposedPort(p.value);
+        if ("value" in r) return [r.value];
+        ctx.errorSpan(p.span, `${at}.ports[${i}]: ${r.error}`);
+        return [];
+      });
   }
   if (keys.has("volumes")) {
-    spec.volumes = ctx
-      .stringList(keys.get("volumes"), `${prefix}image.volumes`)
-      .flatMap((v) =>
-        v.value.startsWith("/")
-          ? [path.normalize(v.value)]
-          : (ctx.errorSpan(v.span, `${prefix}image.volumes[]: expected an absolute path`), []),
-      );
+    spec.volumes = ctx.stringList(keys.get("volumes"), `${at}.volumes`).flatMap((v, i) => {
+      const problem = volumePath(v.value);
+      if (problem === undefined) return [v.value.replace(/(.)\/$/, "$1")];
+      ctx.errorSpan(v.span, `${at}.volumes[${i}]: ${problem}`);
+      return [];
+    });
   }
   if (keys.has("stop-signal")) {
-    const s = ctx.string(
-      keys.get("stop-signal"),
-      `${prefix}image.stop-signal`,
-      SIGNAL,
-      "a signal like SIGTERM",
-    );
-    if (s) spec.stopSignal = s.value;
+    const s = ctx.string(keys.get("stop-signal"), `${at}.stop-signal`, undefined, "a signal like SIGTERM");
+    const r = s && stopSignal(s.value);
+    if (r && "error" in r) ctx.error(keys.get("stop-signal"), `${at}.stop-signal: ${r.error}`);
+    else if (r) spec.stopSignal = r.value;
   }
   return spec;
 }
 
-function mergePairs(base: Array<[string, string]>, extra: Array<[string, string]>): Array<[string, string]> {
-  return [...base.filter(([k]) => !extra.some(([e]) => e === k)), ...extra];
+/** Label pairs; keys must be non-empty without NUL or line breaks (values are free text). */
+function labels(ctx: Context, node: Node | undefined, what: string): Array<[string, string]> {
+  if (!isMap(node)) {
+    ctx.error(node, `${what}: expected a mapping of names to values`);
+    return [];
+  }
+  const out: Array<[string, string]> = [];
+  for (const pair of node.items) {
+    const key = ctx.string(pair.key as Node, `${what} key`, undefined, "a label name");
+    const problem = key && labelKey(key.value);
+    if (problem) ctx.errorSpan(key.span, `${what}: ${problem}`);
+    const value = ctx.string((pair.value as Node | null) ?? undefined, `${what}.${key?.value ?? "?"}`);
+    if (key && !problem && value) out.push([key.value, value.value]);
+  }
+  return out;
 }
 
-function inferPackageManager(image: string): PackageManager | undefined {
-  const repo = image.split("@")[0]?.split(":")[0]?.split("/").pop() ?? "";
+/** Later pairs replace earlier ones with the same key; linear, for manifests with many labels. */
+function mergePairs(base: Array<[string, string]>, extra: Array<[string, string]>): Array<[string, string]> {
+  const replaced = new Set(extra.map(([k]) => k));
+  return [...base.filter(([k]) => !replaced.has(k)), ...extra];
+}
+
+/** build.image, checked with the parser the LLB uses, so a bad one fails at its line. */
+function imageReference(ctx: Context, node: Node | undefined): Located<string> | undefined {
+  const s = ctx.string(node, "build.image", undefined, "an image reference like alpine:3.22");
+  if (!s) return undefined;
+  try {
+    parseImageRef(s.value);
+    return s;
+  } catch (err) {
+    const why = err instanceof Error ? err.message : String(err);
+    ctx.error(
+      node,
+      `build.image: ${why}; expected a reference like alpine:3.22 or registry.example.com/team/tools:1.0`,
+    );
+    return undefined;
+  }
+}
+
+/** From the repository path of a parsed reference ("library/alpine", "team/alpine-go"). */
+function inferPackageManager(repoPath: string): PackageManager | undefined {
+  const repo = repoPath.split("/").pop() ?? "";
   if (repo === "alpine" || repo.endsWith("-alpine")) return "apk";
   if (["debian", "ubuntu"].includes(repo)) return "apt";
   return undefined;

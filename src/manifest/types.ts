@@ -20,6 +20,8 @@ export interface CacheMount {
   path: string;
   id?: string;
   sharing: "shared" | "private" | "locked";
+  /** Where the manifest names it (absent for a preset's own caches). */
+  span?: Span;
 }
 
 /** A build secret (docker buildx build --secret id=...), mounted as a file for a step only. */
@@ -28,6 +30,8 @@ export interface SecretMount {
   /** Where the file appears; default /run/secrets/<id>. */
   target: string;
   required: boolean;
+  /** The `target` (or the id) in the manifest. */
+  span?: Span;
 }
 
 /** One build command and what it mounts besides the context and /out. */
@@ -43,6 +47,8 @@ export interface BuildSpec {
   packages: Located<string>[];
   /** Where the build context is mounted and commands run. */
   workdir: string;
+  /** Where build.workdir is set, when the manifest sets it. */
+  workdirSpan?: Span;
   env: Array<[string, string]>;
   run: RunStep[];
   /** Which context files the build sees (on top of .dockerignore). */

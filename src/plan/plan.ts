@@ -1,5 +1,9 @@
-import type { Manifest, Span, Target } from "../manifest/types.js";
+import type { Manifest, Target } from "../manifest/types.js";
+import { PlanError } from "./errors.js";
+import { checkMounts } from "./mounts.js";
 import type { BuildPlan, BuildStep, NetworkMode, Platform } from "./types.js";
+
+export { PlanError } from "./errors.js";
 
 /** What BuildKit's own frontends use when an image sets no PATH. */
 export const DEFAULT_PATH = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
@@ -21,20 +25,10 @@ export interface PlanOptions {
   baseDigest?: string;
 }
 
-/** A problem with the build's options rather than the manifest's syntax. */
-export class PlanError extends Error {
-  constructor(
-    message: string,
-    readonly span?: Span,
-  ) {
-    super(message);
-    this.name = "PlanError";
-  }
-}
-
 /** Turns a validated manifest into the build stage's steps and the chosen image. Pure. */
 export function planBuild(m: Manifest, opts: PlanOptions): BuildPlan {
   const target = selectTarget(m, opts.target);
+  checkMounts(m);
   const args = resolveArgs(m, opts.buildArgs);
   const b = m.build;
   const steps: Omit<BuildStep, "name">[] = [];

@@ -158,7 +158,7 @@ describe("targets, data and essentials", () => {
     [
       "unknown essential",
       "build: {run: x}\nartifacts: [a]\nessentials: [nonrot]\n",
-      "unknown essentials[] nonrot; did you mean nonroot?",
+      "unknown essentials[0] nonrot; did you mean nonroot?",
     ],
     [
       "tzdata without zones",
@@ -235,13 +235,13 @@ describe("build inputs", () => {
       ].join("\n"),
     );
     const [deps, make] = m.build.run;
-    expect(deps?.cache).toEqual([{ path: "/root/.cache", sharing: "shared" }]);
-    expect(deps?.secrets).toEqual([{ id: "token", target: "/run/secrets/token", required: true }]);
-    expect(make?.cache).toEqual([
+    expect(deps?.cache).toMatchObject([{ path: "/root/.cache", sharing: "shared" }]);
+    expect(deps?.secrets).toMatchObject([{ id: "token", target: "/run/secrets/token", required: true }]);
+    expect(make?.cache).toMatchObject([
       { path: "/root/.cache", sharing: "shared" },
       { path: "/ccache", id: "cc", sharing: "locked" },
     ]);
-    expect(make?.secrets).toEqual([
+    expect(make?.secrets).toMatchObject([
       { id: "token", target: "/run/secrets/token", required: true },
       { id: "key", target: "/key", required: false },
     ]);

@@ -94,7 +94,7 @@ describe("manifest v1", () => {
     [
       "artifact escaping /out",
       "build: {run: x}\nartifacts: [../etc/passwd]\n",
-      'scratchkit.yaml:2:13: artifacts[]: "../etc/passwd" must be a path inside /out',
+      'scratchkit.yaml:2:13: artifacts[0]: "../etc/passwd" must be a path inside /out',
     ],
     [
       "absolute artifact outside /out",
@@ -104,7 +104,7 @@ describe("manifest v1", () => {
     [
       "relative dest",
       "build: {run: x}\nartifacts: [{path: a, dest: x}]\n",
-      "scratchkit.yaml:2:29: artifacts[].dest: expected an absolute path",
+      "scratchkit.yaml:2:29: artifacts[0].dest: expected an absolute path",
     ],
     ["dest escaping the root", "build: {run: x}\nartifacts: [{path: a, dest: /../x}]\n", 'without ".."'],
     [
@@ -125,7 +125,7 @@ describe("manifest v1", () => {
     [
       "package name with shell",
       "build: {packages: ['gcc;rm -rf /'], run: x}\nartifacts: [a]\n",
-      'build.packages[]: "gcc;rm -rf /" is not a package name',
+      'build.packages[0]: "gcc;rm -rf /" is not a package name',
     ],
     [
       "package that looks like an option",
@@ -156,7 +156,7 @@ describe("manifest v1", () => {
     [
       "duplicate key",
       "build: {run: x}\nbuild: {run: y}\nartifacts: [a]\n",
-      "scratchkit.yaml:2:1: invalid YAML: Map keys must be unique",
+      "scratchkit.yaml:2:1: duplicate key build; it is first set at line 1",
     ],
     ["not a mapping", "- a\n- b\n", "scratchkit.yaml:1:1: expected a mapping"],
     ["env name", "build: {run: x, env: {'A B': c}}\nartifacts: [a]\n", "is not a variable name"],
