@@ -3,6 +3,7 @@
 // BuildKit's raw "failed to compute cache key" and no manifest line.
 import { posix } from "node:path";
 import { BridgeCallError, type BridgeClient, type Stat } from "../gateway/client.js";
+import { goFileKind } from "../gateway/file-mode.js";
 import { marshal, type Platform, type State } from "../llb/index.js";
 import { closest } from "../manifest/suggest.js";
 import type { DataFile, Manifest, Span } from "../manifest/types.js";
@@ -125,8 +126,7 @@ const SHOWN = 12;
 function nearby(dir: string, entries: Stat[], src: string): string {
   const place = dir === "/" ? "its top level" : `${dir.slice(1)}/`;
   if (entries.length === 0) return `${place} is empty`;
-  // Go's os.FileMode: bit 31 is a directory (not the Unix S_IFDIR bits).
-  const names = entries.map((e) => (e.mode >>> 31 === 1 ? `${e.path}/` : e.path)).sort();
+  const names = entries.map((e) => (goFileKind(e.mode) === "dir" ? `${e.path}/` : e.path)).sort();
   const shown = names.slice(0, SHOWN).join(", ");
   const more = names.length > SHOWN ? ` and ${names.length - SHOWN} more` : "";
   // The first path component that does not exist, and a close name for it from the listing.
