@@ -137,7 +137,7 @@ export async function runBuild(bridge: BridgeClient, caps: Caps, env: BuildEnv):
     });
   } catch (err) {
     if (err instanceof PlanError)
-      throw located(err.message, Code.InvalidArgument, err.span ? [err.span] : []);
+      throw located(err.message, Code.InvalidArgument, err.spans);
     throw err;
   }
   await requireContextData(bridge, listed.value, plan.target.data, {

@@ -21,8 +21,8 @@ interface Use {
 export function checkMounts(m: Manifest): void {
   const b = m.build;
   const workdirSpan = b.workdirSpan ?? b.span;
-  const fail = (span: Span, message: string): never => {
-    throw new PlanError(formatDiagnostic(m.filename, { span, message }), span);
+  const fail = (span: Span, message: string, related: Span[] = []): never => {
+    throw new PlanError(formatDiagnostic(m.filename, { span, message }), span, related);
   };
   if (b.workdir === "/")
     fail(
@@ -50,17 +50,20 @@ export function checkMounts(m: Manifest): void {
         fail(
           use.span,
           `${use.what}: ${use.dest} is already mounted for this command by ${twice.what} (line ${twice.span.line})`,
+          [twice.span],
         );
       for (const other of seen.values()) {
         if (other.kind === "secret" && within(use.dest, other.dest))
           fail(
             use.span,
             `${use.what}: ${use.dest} is inside ${other.dest}, the file of ${other.what} (line ${other.span.line})`,
+            [other.span],
           );
         if (use.kind === "secret" && within(other.dest, use.dest))
           fail(
             use.span,
             `${use.what}: ${use.dest} would be a file over ${other.dest}, mounted by ${other.what} (line ${other.span.line})`,
+            [other.span],
           );
       }
       seen.set(use.dest, use);

@@ -294,6 +294,13 @@ describe("conflicting mounts", () => {
     expect(e.span).toMatchObject({ line: Number(line), col: Number(col) });
   });
 
+  it("carries the other mount's line too, so buildx shows both", () => {
+    const e = planError(
+      "build:\n  secrets: [token]\n  run:\n    - run: make\n      secrets: [token]\nartifacts: [a]\n",
+    );
+    expect(e.spans.map((s) => s.line)).toEqual([5, 2]);
+  });
+
   it("allows a cache inside the workdir and lets a manifest cache replace a preset's at one path", () => {
     const ok = parse("build:\n  cache: [/src/target]\n  run: make\nartifacts: [a]\n");
     expect(() => planBuild(ok, { platform: AMD64 })).not.toThrow();
