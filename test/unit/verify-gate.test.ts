@@ -194,5 +194,5 @@ describe.skipIf(!HAVE_GCC || process.arch !== "x64")("the gate and check-elf on 
     const usage = run();
     expect(usage.status).toBe(2);
     expect(usage.stderr).not.toMatch(/\n\s+at /); // no stack trace
-  });
+  }, 60_000);
 });

@@ -26,7 +26,6 @@ describe("exec", () => {
       mounts: [
         { dest: "/z-secret", type: "secret", secretId: "tok" },
         { dest: "/w", source: b, selector: "sub" },
-        { dest: "/tmp", type: "tmpfs", tmpfsSize: 1024 },
         { dest: "/out" },
         { dest: "/cache", type: "cache" },
         { dest: "/a", source: a, readonly: true },
@@ -50,14 +49,12 @@ describe("exec", () => {
       ["/a2", 1, -1, true, "", pb.MountType.BIND],
       ["/cache", -1, -1, false, "", pb.MountType.CACHE],
       ["/out", -1, 1, false, "", pb.MountType.BIND],
-      ["/tmp", -1, -1, false, "", pb.MountType.TMPFS],
       ["/w", 2, 2, false, "sub", pb.MountType.BIND],
       // Secrets come last, with no input and Go's unset output.
       ["/z-secret", -1, 0, false, "", pb.MountType.SECRET],
     ]);
     expect(mounts[3]?.cacheOpt).toMatchObject({ ID: "/cache", sharing: pb.CacheSharingOpt.SHARED });
-    expect(num(mounts[5]?.TmpfsOpt?.size)).toBe(1024);
-    expect(mounts[7]?.secretOpt).toMatchObject({ ID: "tok", mode: 0o400, uid: 0, gid: 0, optional: false });
+    expect(mounts[6]?.secretOpt).toMatchObject({ ID: "tok", mode: 0o400, uid: 0, gid: 0, optional: false });
     expect(exec.platform).toMatchObject({ OS: "linux", Architecture: "amd64" });
     expect(Object.keys(def.metadata[m.digests[ops.findIndex((o) => o.exec)] as string]?.caps ?? {})).toEqual([
       "exec.meta.base",
@@ -66,8 +63,6 @@ describe("exec", () => {
       "exec.mount.cache.sharing",
       "exec.mount.secret",
       "exec.mount.selector",
-      "exec.mount.tmpfs",
-      "exec.mount.tmpfs.size",
     ]);
   });
 
@@ -84,15 +79,13 @@ describe("exec", () => {
     expect(out).toEqual([1, 3, 4]); // input -1, dest, output 1
   });
 
-  it("meta: env order, cwd, user, hostname, network, valid exit codes, caps", () => {
+  it("meta: env order, cwd, user, network, caps", () => {
     const st = llb.image("busybox").run({
       args: ["a", "b"],
       env: ["Z=1", "A=2"],
       cwd: "/work",
       user: "1000:1000",
-      hostname: "box",
       network: "none",
-      validExitCodes: [0, 3],
       ignoreCache: true,
       progressGroup: { id: "g", name: "Group" },
     });
@@ -104,23 +97,16 @@ describe("exec", () => {
       env: ["Z=1", "A=2"],
       cwd: "/work",
       user: "1000:1000",
-      hostname: "box",
     });
-    expect(exec.exec?.meta?.validExitCodes).toEqual([0, 3]);
     expect(exec.exec?.network).toBe(pb.NetMode.NONE);
-    // Field order as Go writes it: hostname(7), removeMountStubsRecursive(11), validExitCodes(12).
+    // Field order as Go writes it: user(4), then removeMountStubsRecursive(11).
     expect(fields(sub(m.definition.def?.[1] as Uint8Array, 2, 1)).map((f) => f.no)).toEqual([
-      1, 1, 2, 2, 3, 4, 7, 11, 12,
+      1, 1, 2, 2, 3, 4, 11,
     ]);
     const md = def.metadata[m.digests[1] as string];
     expect(md?.ignoreCache).toBe(true);
     expect(md?.progressGroup).toMatchObject({ id: "g", name: "Group" });
-    expect(Object.keys(md?.caps ?? {})).toEqual([
-      "exec.meta.base",
-      "exec.meta.network",
-      "exec.mount.bind",
-      "exec.validexitcode",
-    ]);
+    expect(Object.keys(md?.caps ?? {})).toEqual(["exec.meta.base", "exec.meta.network", "exec.mount.bind"]);
     const terminalCaps = def.metadata[m.digests[2] as string]?.caps;
     expect(terminalCaps).toEqual({ constraints: true, "meta.ignorecache": true, platform: true });
   });
@@ -170,7 +156,10 @@ describe("exec", () => {
     expect(() => base.run({ args: ["x"], mounts: [{ dest: "/" }] })).toThrow(/duplicate/);
     expect(() => base.run({ args: ["x"], mounts: [{ dest: "rel" }] })).toThrow(/absolute/);
     expect(() =>
-      base.run({ args: ["x"], mounts: [{ dest: "/t", type: "tmpfs", source: llb.image("busybox") }] }),
-    ).toThrow();
+      base.run({ args: ["x"], mounts: [{ dest: "/t", type: "secret", source: llb.image("busybox") }] }),
+    ).toThrow(/can't have a source/);
+    expect(() => base.run({ args: ["x"], mounts: [{ dest: "/t", type: "tmpfs" as "bind" }] })).toThrow(
+      /invalid mount type tmpfs/,
+    );
   });
 });

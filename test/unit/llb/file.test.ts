@@ -46,7 +46,7 @@ describe("file ops", () => {
   });
 
   it("uses -1 for scratch and a scratch copy source", () => {
-    const st = llb.scratch().file(llb.copy(llb.scratch(), "/a", "b").rm("/x", { allowNotFound: true }));
+    const st = llb.scratch().file(llb.copy(llb.scratch(), "/a", "b").mkdir("/x", 0o755));
     const { ops } = decode(llb.marshal(st, { platform: AMD64 }));
     const actions = ops[0]?.file?.actions ?? [];
     expect(ops[0]?.inputs).toEqual([]);
@@ -55,7 +55,7 @@ describe("file ops", () => {
       [0, -1, 0],
     ]);
     expect(actions[0]?.copy?.dest).toBe("/b");
-    expect(actions[1]?.rm).toMatchObject({ path: "/x", allowNotFound: true });
+    expect(actions[1]?.mkdir).toMatchObject({ path: "/x", mode: 0o755 });
   });
 
   it("encodes owners, modes and timestamps", () => {
