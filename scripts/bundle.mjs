@@ -2,6 +2,7 @@
 // container for every build, so it must not resolve hundreds of modules at start-up.
 // `node scripts/bundle.mjs [--only cli|frontend] [--outdir DIR]` (default: both, into dist/).
 // It is the package's `prepare` script too, so `npm ci` in a clone leaves a working bin.
+import { chmodSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { build } from "esbuild";
 
@@ -32,3 +33,5 @@ const bundles = {
 const chosen = values.only ? [bundles[values.only]] : Object.values(bundles);
 if (chosen.includes(undefined)) throw new Error(`--only: expected cli or frontend, got ${values.only}`);
 await Promise.all(chosen.map((b) => build(b)));
+// The bin runs as `./dist/cli.cjs` (npx, npm's global link): it must be executable.
+if (chosen.includes(bundles.cli)) chmodSync(bundles.cli.outfile, 0o755);
