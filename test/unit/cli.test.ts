@@ -51,6 +51,14 @@ afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
+describe("the bin", () => {
+  it("is executable and runs through its shebang, as npx and npm's global link run it", () => {
+    const r = spawnSync(CLI, ["--help"], { encoding: "utf8" });
+    expect([r.error, r.status]).toEqual([undefined, 0]);
+    expect(r.stdout).toMatch(/^usage: scratchkit <command>/);
+  });
+});
+
 describe("help", () => {
   it.each([["--help"], ["-h"], ["help"]])("scratchkit %s lists every command on stdout, exit 0", (flag) => {
     const r = run(flag);
