@@ -8,7 +8,8 @@ FROM ${BUILD_IMAGE} AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 # Needs the npm registry: build with --network=host where the default bridge has no NAT.
-RUN npm ci --no-audit --no-fund --loglevel=error
+# --ignore-scripts: the package's own `prepare` (the CLI bundle) needs the sources copied below.
+RUN npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
 COPY tsconfig.json ./
 COPY proto ./proto
 COPY scripts ./scripts

@@ -1,7 +1,14 @@
 // Bundles the frontend and the CLI into one file each: the frontend starts in a
 // container for every build, so it must not resolve hundreds of modules at start-up.
+// `node scripts/bundle.mjs [--only cli|frontend] [--outdir DIR]` (default: both, into dist/).
+// It is the package's `prepare` script too, so `npm ci` in a clone leaves a working bin.
+import { chmodSync } from "node:fs";
+import { parseArgs } from "node:util";
 import { build } from "esbuild";
 
+const { values } = parseArgs({
+  options: { only: { type: "string" }, outdir: { type: "string", default: "dist" } },
+});
 const common = {
   bundle: true,
   platform: "node",
@@ -12,14 +19,19 @@ const common = {
   legalComments: "none",
   logLevel: "warning",
 };
-await Promise.all([
-  build({ ...common, entryPoints: ["src/frontend/main.ts"], outfile: "dist/frontend.cjs" }),
-  build({
+const bundles = {
+  frontend: { ...common, entryPoints: ["src/frontend/main.ts"], outfile: `${values.outdir}/frontend.cjs` },
+  cli: {
     ...common,
     entryPoints: ["src/cli/main.ts"],
-    outfile: "dist/cli.cjs",
+    outfile: `${values.outdir}/cli.cjs`,
     // dockerode pulls in ssh2's native addon; the CLI runs where node_modules is installed.
     external: ["dockerode", "tar-stream"],
     banner: { js: "#!/usr/bin/env node" },
-  }),
-]);
+  },
+};
+const chosen = values.only ? [bundles[values.only]] : Object.values(bundles);
+if (chosen.includes(undefined)) throw new Error(`--only: expected cli or frontend, got ${values.only}`);
+await Promise.all(chosen.map((b) => build(b)));
+// The bin runs as `./dist/cli.cjs` (npx, npm's global link): it must be executable.
+if (chosen.includes(bundles.cli)) chmodSync(bundles.cli.outfile, 0o755);

@@ -1,7 +1,7 @@
 // Generates typed static protobuf code from proto/ into src/gen/ so the
 // frontend never parses .proto text at start-up. Runs before build and tests.
 import { execFileSync } from "node:child_process";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 
 const files = [
   "buildkit/ops.proto",
@@ -14,6 +14,13 @@ const files = [
 ];
 mkdirSync("src/gen", { recursive: true });
 const bin = (name) => `node_modules/protobufjs-cli/bin/${name}`;
+if (!existsSync(bin("pbjs"))) {
+  // e.g. `npm install -g .` in a clone before `npm ci`: the dev dependencies are not there yet.
+  console.error(
+    "gen-proto: protobufjs-cli is missing; run `npm ci` first (it installs the dev dependencies)",
+  );
+  process.exit(1);
+}
 execFileSync(
   process.execPath,
   [

@@ -2,28 +2,14 @@
 // scanelf/lddtree-style output: one line per file, verdict first.
 import type { Stats } from "node:fs";
 import { stat } from "node:fs/promises";
-import { parseArgs } from "node:util";
 import { fileSource } from "../elf/file-source.js";
 import type { Platform, Verdict } from "../elf/index.js";
 import type { FileKind } from "../gateway/file-mode.js";
-import { OptsError, parsePlatform } from "../gateway/opts.js";
+import { parsePlatform } from "../gateway/opts.js";
 import { hostPlatform } from "../llb/platform.js";
 import { type Assessment, assessArtifact } from "../verify/assess.js";
 import { notAProgram } from "../verify/program.js";
-
-export const CHECK_ELF_USAGE =
-  "check-elf FILE... [--platform P] [--json] [--allow-dlopen]\n" +
-  "                                 may each file ship in a FROM scratch image? (exit 0 yes, 1 no)";
-
-export interface Out {
-  stdout: (line: string) => void;
-  stderr: (line: string) => void;
-}
-
-const console_: Out = {
-  stdout: (l) => process.stdout.write(`${l}\n`),
-  stderr: (l) => process.stderr.write(`${l}\n`),
-};
+import { type Command, type Out, processOut, runCommand, UsageError } from "./command.js";
 
 interface FileResult {
   file: string;
@@ -33,46 +19,38 @@ interface FileResult {
   assessment?: Assessment;
 }
 
-/** Exit 0 when every file may ship, 1 otherwise, 2 on usage errors. */
-export async function checkElf(args: string[], out: Out = console_): Promise<number> {
-  let files: string[];
-  let platform: Platform;
-  let json: boolean;
-  let allowDlopen: boolean;
-  try {
-    const { positionals, values } = parseArgs({
-      args,
-      allowPositionals: true,
-      options: {
-        platform: { type: "string" },
-        json: { type: "boolean", default: false },
-        "allow-dlopen": { type: "boolean", default: false },
-      },
-    });
-    files = positionals;
-    platform = values.platform ? parsePlatform(values.platform) : hostPlatform();
-    json = values.json === true;
-    allowDlopen = values["allow-dlopen"] === true;
-  } catch (err) {
-    // parseArgs (unknown option, missing value) and parsePlatform errors are usage errors.
-    if (err instanceof OptsError || (err instanceof Error && "code" in err)) {
-      out.stderr(`scratchkit check-elf: ${err.message}`);
-      out.stderr(`usage: scratchkit ${CHECK_ELF_USAGE}`);
-      return 2;
-    }
-    throw err;
-  }
-  if (files.length === 0) {
-    out.stderr("scratchkit check-elf: no files given");
-    out.stderr(`usage: scratchkit ${CHECK_ELF_USAGE}`);
-    return 2;
-  }
+export const checkElfCommand: Command = {
+  name: "check-elf",
+  synopsis: "FILE... [--platform P] [--json] [--allow-dlopen]",
+  summary: "may each file ship in a FROM scratch image? the frontend's static-linkage gate on local files",
+  details: `options:
+  --platform P     the image's platform, e.g. linux/arm64 (default: this machine's)
+  --json           one JSON report per file instead of one line per file
+  --allow-dlopen   accept static executables that may dlopen (NSS, iconv) at run time
+  -h, --help       this help
 
-  const results: FileResult[] = [];
-  for (const file of files) results.push(await checkOne(file, platform, allowDlopen));
-  if (json) out.stdout(JSON.stringify(results.map(toJson), null, 2));
-  else for (const r of results) out.stdout(humanLine(r));
-  return results.every((r) => r.ok) ? 0 : 1;
+output: one line per file, verdict first (OK static-pie amd64 / FAIL dynamic ...).
+exit status: 0 every file may ship, 1 one may not, 2 usage error.`,
+  options: {
+    platform: { type: "string" },
+    json: { type: "boolean", default: false },
+    "allow-dlopen": { type: "boolean", default: false },
+  },
+  async run({ positionals: files, values }, out) {
+    const platform = values.platform ? parsePlatform(String(values.platform)) : hostPlatform();
+    if (files.length === 0) throw new UsageError("no files given");
+    const allowDlopen = values["allow-dlopen"] === true;
+    const results: FileResult[] = [];
+    for (const file of files) results.push(await checkOne(file, platform, allowDlopen));
+    if (values.json === true) out.stdout(JSON.stringify(results.map(toJson), null, 2));
+    else for (const r of results) out.stdout(humanLine(r));
+    return results.every((r) => r.ok) ? 0 : 1;
+  },
+};
+
+/** Exit 0 when every file may ship, 1 otherwise, 2 on usage errors. */
+export function checkElf(args: string[], out: Out = processOut): Promise<number> {
+  return runCommand(checkElfCommand, args, out);
 }
 
 async function checkOne(file: string, platform: Platform, allowDlopen: boolean): Promise<FileResult> {

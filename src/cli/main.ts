@@ -1,124 +1,47 @@
-// The `scratchkit` command line.
-import { readFileSync } from "node:fs";
-import { parseArgs } from "node:util";
-import { connectDocker } from "../engine/docker.js";
-import { imageContents, runImage } from "../engine/image-contents.js";
-import { parsePlatform } from "../gateway/opts.js";
-import { manifestDefinition } from "../graph/definition.js";
-import { ManifestError, parseManifest } from "../manifest/index.js";
-import { CHECK_ELF_USAGE, checkElf } from "./check-elf.js";
+// The `scratchkit` command line: dispatches to a subcommand; `--help` anywhere exits 0.
+import { checkElfCommand } from "./check-elf.js";
+import { type Command, helpText, type Out, processOut, runCommand } from "./command.js";
+import { lintCommand } from "./lint.js";
+import { llbCommand } from "./llb.js";
+import { showImageCommand } from "./show-image.js";
 
-const USAGE = `usage: scratchkit <command> [options]
+const COMMANDS: readonly Command[] = [llbCommand, lintCommand, checkElfCommand, showImageCommand];
 
-commands:
-  show-image NAME [--run]        list an image's layers, files and entrypoint (and run it)
-  llb MANIFEST [--platform P] [--target T]
-                                 print the LLB definition a manifest becomes, as JSON
-  lint MANIFEST                  check a manifest; errors as file:line:col
-  ${CHECK_ELF_USAGE}
-`;
-
-type Command = (args: string[]) => Promise<number>;
-
-const commands: Record<string, Command> = {
-  "show-image": showImage,
-  llb: printLlb,
-  lint: lint,
-  "check-elf": (args) => checkElf(args),
-};
-
-async function showImage(args: string[]): Promise<number> {
-  const { positionals, values } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: { run: { type: "boolean" } },
-  });
-  const name = positionals[0];
-  if (!name) return usage("show-image needs an image name");
-  const docker = connectDocker();
-  const img = await imageContents(docker, name);
-  const files = img.layers.flatMap((l) => l.files);
-  const fileBytes = files.reduce((n, f) => n + f.size, 0);
-  console.log(`image        ${name} (${img.id.slice(0, 19)}) ${img.os}/${img.architecture}`);
-  console.log(`size         ${img.size} bytes (files: ${fileBytes} bytes)`);
-  console.log(`layers       ${img.layers.length}`);
-  for (const [i, layer] of img.layers.entries()) {
-    console.log(`layer ${i + 1}      ${layer.digest.slice(0, 12)}: ${layer.files.length} entries`);
-    for (const f of layer.files)
-      console.log(`  ${modeString(f)} ${String(f.size).padStart(9)} /${f.path.replace(/^\.?\//, "")}`);
-  }
-  console.log(`entrypoint   ${JSON.stringify(img.config.Entrypoint ?? null)}`);
-  console.log(`cmd          ${JSON.stringify(img.config.Cmd ?? null)}`);
-  if (values.run) {
-    const r = await runImage(docker, name);
-    console.log(`run          exit ${r.code}`);
-    process.stdout.write(r.stdout);
-    process.stderr.write(r.stderr);
-    return r.code;
-  }
-  return 0;
+function overview(): string {
+  const lines = ["usage: scratchkit <command> [options]", "", "commands:"];
+  for (const c of COMMANDS) lines.push(`  ${c.name} ${c.synopsis}`, `      ${c.summary}`);
+  lines.push("", "`scratchkit <command> --help` shows a command's options and exit status.");
+  return lines.join("\n");
 }
 
-async function printLlb(args: string[]): Promise<number> {
-  const { positionals, values } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: { platform: { type: "string", default: "linux/amd64" }, target: { type: "string" } },
-  });
-  const file = positionals[0];
-  if (!file) return usage("llb needs a manifest file");
-  const manifest = readManifest(file);
-  if (!manifest) return 1;
-  const { definition, digests } = manifestDefinition(manifest, {
-    platform: parsePlatform(values.platform ?? "linux/amd64"),
-    ...(values.target ? { target: values.target } : {}),
-  });
-  console.log(JSON.stringify({ digests, definition }, null, 2));
-  return 0;
-}
-
-async function lint(args: string[]): Promise<number> {
-  const file = args[0];
-  if (!file) return usage("lint needs a manifest file");
-  return readManifest(file) ? 0 : 1;
-}
-
-function readManifest(file: string): ReturnType<typeof parseManifest> | undefined {
-  try {
-    return parseManifest(readFileSync(file, "utf8"), file);
-  } catch (err) {
-    if (err instanceof ManifestError) {
-      console.error(err.message);
-      return undefined;
-    }
-    throw err;
-  }
-}
-
-function modeString(f: { mode: number; type: string }): string {
-  const t = f.type === "directory" ? "d" : f.type === "symlink" ? "l" : "-";
-  const bits = "rwxrwxrwx";
-  return t + [...bits].map((c, i) => ((f.mode >> (8 - i)) & 1 ? c : "-")).join("");
-}
-
-function usage(problem?: string): number {
-  if (problem) console.error(`scratchkit: ${problem}`);
-  console.error(USAGE);
+function usageError(problem: string, out: Out): number {
+  out.stderr(`scratchkit: ${problem}`);
+  out.stderr("usage: scratchkit <command> [options]; `scratchkit --help` lists the commands");
   return 2;
 }
 
-async function main(): Promise<number> {
-  const [name, ...rest] = process.argv.slice(2);
-  if (!name || name === "help" || name === "--help" || name === "-h") return usage();
-  const cmd = commands[name];
-  if (!cmd) return usage(`unknown command ${name}`);
-  return cmd(rest);
+async function main(argv: string[], out: Out = processOut): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined) return usageError("no command given", out);
+  if (name === "--help" || name === "-h" || name === "help") {
+    const topic = rest[0];
+    if (topic === undefined) {
+      out.stdout(overview());
+      return 0;
+    }
+    const cmd = COMMANDS.find((c) => c.name === topic);
+    if (!cmd) return usageError(`unknown command ${topic}`, out);
+    out.stdout(helpText(cmd));
+    return 0;
+  }
+  const cmd = COMMANDS.find((c) => c.name === name);
+  if (!cmd) return usageError(`unknown command ${name}`, out);
+  return runCommand(cmd, rest, out);
 }
 
-main().then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    console.error(`scratchkit: ${err instanceof Error ? err.message : String(err)}`);
-    process.exit(1);
-  },
-);
+// Exit once what was written has been flushed (a piped `llb` dump can be large).
+const exit = (code: number) => process.stdout.write("", () => process.exit(code));
+main(process.argv.slice(2)).then(exit, (err: unknown) => {
+  process.stderr.write(`scratchkit: ${err instanceof Error ? err.message : String(err)}\n`);
+  exit(1);
+});

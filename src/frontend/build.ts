@@ -136,8 +136,7 @@ export async function runBuild(bridge: BridgeClient, caps: Caps, env: BuildEnv):
       ...(epoch !== undefined ? { epoch } : {}),
     });
   } catch (err) {
-    if (err instanceof PlanError)
-      throw located(err.message, Code.InvalidArgument, err.spans);
+    if (err instanceof PlanError) throw located(err.message, Code.InvalidArgument, err.spans);
     throw err;
   }
   await requireContextData(bridge, listed.value, plan.target.data, {

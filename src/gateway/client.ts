@@ -198,11 +198,6 @@ export class BridgeClient {
     return res.Definitions as Record<string, Definition>;
   }
 
-  /** Forces a lazy result to be built; needs cap gateway.evaluate. */
-  async evaluate(ref: string): Promise<void> {
-    await this.#call("Evaluate", [fe.EvaluateRequest, fe.EvaluateResponse], { Ref: ref });
-  }
-
   /** Emits a build warning; needs cap gateway.warnings. */
   async warn(req: WarnRequest): Promise<void> {
     await this.#call("Warn", [fe.WarnRequest, fe.WarnResponse], req);

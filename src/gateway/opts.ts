@@ -29,8 +29,6 @@ export interface FrontendEnv {
   sessionId: string;
   /** Workers as BuildKit describes them; the first worker's first platform is the build platform. */
   workers: WorkerInfo[];
-  /** Product name used in messages, e.g. "buildkitd" or "Docker Engine"; "" when absent. */
-  exportedProduct: string;
 }
 
 /** Invalid frontend input (bad opt value or environment); meant to be returned as gRPC InvalidArgument. */
@@ -107,7 +105,6 @@ export function parseFrontendEnv(env: Env): FrontendEnv {
     opts: parseOpts(env),
     sessionId: env.BUILDKIT_SESSION_ID ?? "",
     workers: parseWorkers(env.BUILDKIT_WORKERS),
-    exportedProduct: env.BUILDKIT_EXPORTEDPRODUCT ?? "",
   };
 }
 

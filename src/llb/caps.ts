@@ -19,10 +19,7 @@ export const Caps = {
   execMountCache: "exec.mount.cache",
   execMountCacheSharing: "exec.mount.cache.sharing",
   execMountSelector: "exec.mount.selector",
-  execMountTmpfs: "exec.mount.tmpfs",
-  execMountTmpfsSize: "exec.mount.tmpfs.size",
   execMountSecret: "exec.mount.secret",
-  execValidExitCode: "exec.validexitcode",
 
   fileBase: "file.base",
   fileCopyIncludeExcludePatterns: "file.copy.includeexcludepatterns",

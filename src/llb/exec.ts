@@ -21,10 +21,8 @@ export interface RunOptions extends OpOptions {
   /** Default "/". */
   cwd?: string;
   user?: string;
-  hostname?: string;
   network?: "sandbox" | "host" | "none";
   mounts?: MountSpec[];
-  validExitCodes?: number[];
 }
 
 export interface MountSpec {
@@ -35,7 +33,7 @@ export interface MountSpec {
   /** Subpath of the source to mount. */
   selector?: string;
   readonly?: boolean;
-  type?: "bind" | "cache" | "tmpfs" | "secret";
+  type?: "bind" | "cache" | "secret";
   /** Cache mounts: cache ID, default dest (as Dockerfile's RUN --mount=type=cache does). */
   cacheId?: string;
   sharing?: "shared" | "private" | "locked";
@@ -46,11 +44,9 @@ export interface MountSpec {
   uid?: number;
   gid?: number;
   optional?: boolean;
-  /** Tmpfs size in bytes. */
-  tmpfsSize?: number;
 }
 
-type MountKind = "bind" | "cache" | "tmpfs" | "secret";
+type MountKind = "bind" | "cache" | "secret";
 
 interface ExecMount {
   dest: string;
@@ -85,9 +81,8 @@ function toExecMount(spec: MountSpec): ExecMount {
   if (!spec.dest.startsWith("/")) throw new Error(`llb: mount destination must be absolute: ${spec.dest}`);
   const kind = spec.type ?? "bind";
   const source = spec.source?.output;
-  if (!["bind", "cache", "tmpfs", "secret"].includes(kind))
-    throw new Error(`llb: invalid mount type ${kind}`);
-  if ((kind === "tmpfs" || kind === "secret") && (source || spec.selector)) {
+  if (!["bind", "cache", "secret"].includes(kind)) throw new Error(`llb: invalid mount type ${kind}`);
+  if (kind === "secret" && (source || spec.selector)) {
     throw new Error(`llb: ${kind} mount at ${spec.dest} can't have a source or selector`);
   }
   if (spec.sharing !== undefined && !Object.hasOwn(SHARING, spec.sharing)) {
@@ -96,9 +91,6 @@ function toExecMount(spec: MountSpec): ExecMount {
   checkUint32("secret uid", spec.uid);
   checkUint32("secret gid", spec.gid);
   checkUint32("secret mode", spec.secretMode);
-  if (spec.tmpfsSize !== undefined && !(Number.isSafeInteger(spec.tmpfsSize) && spec.tmpfsSize >= 0)) {
-    throw new Error(`llb: invalid tmpfs size ${spec.tmpfsSize}`);
-  }
   return {
     dest: spec.dest,
     kind,
@@ -126,16 +118,7 @@ export class ExecVertex extends Vertex {
     if (opts.network !== undefined && !Object.hasOwn(NETWORK, opts.network)) {
       throw new Error(`llb: invalid network mode ${opts.network}`);
     }
-    for (const c of opts.validExitCodes ?? []) {
-      if (!Number.isInteger(c) || c < -(2 ** 31) || c >= 2 ** 31)
-        throw new Error(`llb: invalid exit code ${c}`);
-    }
-    this.run = {
-      ...opts,
-      args: [...opts.args],
-      env: opts.env && [...opts.env],
-      validExitCodes: opts.validExitCodes && [...opts.validExitCodes],
-    };
+    this.run = { ...opts, args: [...opts.args], env: opts.env && [...opts.env] };
     const root: ExecMount = {
       dest: "/",
       kind: "bind",
@@ -206,14 +189,6 @@ export class ExecVertex extends Vertex {
           caps.add(Caps.execMountCacheSharing);
           break;
         }
-        case "tmpfs": {
-          pm.mountType = pb.MountType.TMPFS;
-          // Go always sets TmpfsOpt, even when empty.
-          pm.TmpfsOpt = m.spec.tmpfsSize ? { size: m.spec.tmpfsSize } : {};
-          caps.add(Caps.execMountTmpfs);
-          if (m.spec.tmpfsSize) caps.add(Caps.execMountTmpfsSize);
-          break;
-        }
         case "secret": {
           pm.mountType = pb.MountType.SECRET;
           const so: pb.SecretOpt.$Properties = { ID: m.spec.secretId ?? m.dest };
@@ -237,7 +212,6 @@ export class ExecVertex extends Vertex {
       exec.network = network;
       caps.add(Caps.execMetaNetwork);
     }
-    if (r.validExitCodes?.length) caps.add(Caps.execValidExitCode);
 
     const op = baseOp(inputs.list, platformToPb(this.platform ?? ctx.platform));
     op.exec = exec;
@@ -250,19 +224,8 @@ export class ExecVertex extends Vertex {
     if (r.env?.length) meta.env = [...r.env];
     meta.cwd = r.cwd || "/";
     if (r.user) meta.user = r.user;
-    if (r.hostname) meta.hostname = r.hostname;
-    const codes = r.validExitCodes?.length ? [...r.validExitCodes] : undefined;
-    // Go always sets removeMountStubsRecursive=true (Meta field 11) so mount-point
-    // stubs are cleaned from outputs. If our generated code lacks the field, write
-    // it as raw bytes, followed by validExitCodes (field 12) to keep Go's field order.
-    if ("removeMountStubsRecursive" in pb.Meta.prototype) {
-      Object.assign(meta, { removeMountStubsRecursive: true });
-      if (codes) meta.validExitCodes = codes;
-    } else {
-      const raw: Uint8Array[] = [Uint8Array.of(11 << 3, 1)];
-      if (codes) raw.push(pb.Meta.encode({ validExitCodes: codes }).finish());
-      meta.$unknowns = raw;
-    }
+    // Go always sets it, so mount-point stubs (e.g. an empty /out) are cleaned from outputs.
+    meta.removeMountStubsRecursive = true;
     return meta;
   }
 }

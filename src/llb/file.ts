@@ -49,16 +49,10 @@ export interface CopyOptions {
   timestamp?: number;
 }
 
-export interface RmOptions {
-  allowNotFound?: boolean;
-  allowWildcard?: boolean;
-}
-
 type FileStep =
   | { kind: "mkdir"; path: string; mode: number; opts: MkdirOptions }
   | { kind: "mkfile"; path: string; mode: number; data: Uint8Array; opts: MkfileOptions }
-  | { kind: "copy"; src: State; srcPath: string; destPath: string; opts: CopyOptions }
-  | { kind: "rm"; path: string; opts: RmOptions };
+  | { kind: "copy"; src: State; srcPath: string; destPath: string; opts: CopyOptions };
 
 // Largest |seconds| whose nanosecond value is still an exact double.
 const MAX_SECONDS = Math.floor(Number.MAX_SAFE_INTEGER / 1953125);
@@ -99,7 +93,7 @@ export class FileAction {
   /** @internal */
   readonly step: FileStep;
 
-  /** @internal Use mkdir(), mkfile(), copy() or rm(). */
+  /** @internal Use mkdir(), mkfile() or copy(). */
   constructor(prev: FileAction | undefined, step: FileStep) {
     this.prev = prev;
     this.step = step;
@@ -115,10 +109,6 @@ export class FileAction {
 
   copy(src: State, srcPath: string, destPath: string, opts?: CopyOptions): FileAction {
     return new FileAction(this, copyStep(src, srcPath, destPath, opts));
-  }
-
-  rm(path: string, opts?: RmOptions): FileAction {
-    return new FileAction(this, { kind: "rm", path, opts: clone(opts) });
   }
 
   /** @internal Steps first to last. */
@@ -170,10 +160,6 @@ export function mkfile(
 
 export function copy(src: State, srcPath: string, destPath: string, opts?: CopyOptions): FileAction {
   return new FileAction(undefined, copyStep(src, srcPath, destPath, opts));
-}
-
-export function rm(path: string, opts?: RmOptions): FileAction {
-  return new FileAction(undefined, { kind: "rm", path, opts: clone(opts) });
 }
 
 // Names are resolved against the action's own input, hence the base index.
@@ -238,12 +224,6 @@ function actionBody(step: FileStep, base: number): pb.FileAction.$Properties {
       if (o.includePatterns?.length) a.includePatterns = o.includePatterns;
       if (o.excludePatterns?.length) a.excludePatterns = o.excludePatterns;
       return { copy: a };
-    }
-    case "rm": {
-      const a: pb.FileActionRm.$Properties = { path: normalizePath(PARENT, step.path, false) };
-      if (step.opts.allowNotFound) a.allowNotFound = true;
-      if (step.opts.allowWildcard) a.allowWildcard = true;
-      return { rm: a };
     }
   }
 }

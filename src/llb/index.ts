@@ -4,8 +4,8 @@
 export { Caps } from "./caps.js";
 export { opDigest } from "./digest.js";
 export type { MountSpec, RunOptions } from "./exec.js";
-export type { Chown, CopyOptions, MkdirOptions, MkfileOptions, RmOptions } from "./file.js";
-export { copy, FileAction, mkdir, mkfile, rm } from "./file.js";
+export type { Chown, CopyOptions, MkdirOptions, MkfileOptions } from "./file.js";
+export { copy, FileAction, mkdir, mkfile } from "./file.js";
 export type { Marshalled, MarshalOptions } from "./marshal.js";
 export { marshal } from "./marshal.js";
 export { merge } from "./merge.js";

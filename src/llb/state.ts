@@ -52,7 +52,7 @@ export class ExecState extends State {
 
   /**
    * The state of the mount at dest after the run: a writable bind's own output,
-   * or for a readonly bind its unchanged source. Cache, tmpfs and secret mounts
+   * or for a readonly bind its unchanged source. Cache and secret mounts
    * have no output and throw.
    */
   getMount(dest: string): State {

@@ -51,6 +51,21 @@ describe.skipIf(problem !== undefined)("hello through # syntax= on a real engine
       expect(`${img.os}/${img.architecture}`).toBe("linux/amd64");
     });
 
+    it("labels the build image by name, and by digest only when the engine gives one", () => {
+      const labels = JSON.parse(
+        dockerCmd(["image", "inspect", "-f", "{{json .Config.Labels}}", t]),
+      ) as Record<string, string>;
+      expect(labels["org.opencontainers.image.base.name"]).toBe(`docker.io/${TOOLCHAIN}`);
+      const repoDigests = JSON.parse(
+        dockerCmd(["image", "inspect", "-f", "{{json .RepoDigests}}", TOOLCHAIN]),
+      ) as string[];
+      // The offline toolchain exists only in the local store: ResolveImageConfig returns no
+      // digest for it, so there is none to label (the README says so).
+      if (repoDigests.length === 0)
+        expect(labels).not.toHaveProperty(["org.opencontainers.image.base.digest"]);
+      else expect(labels["org.opencontainers.image.base.digest"]).toMatch(/^sha256:[0-9a-f]{64}$/);
+    });
+
     it("runs and prints hello", async () => {
       const r = await runImage(docker, t);
       expect(r.code).toBe(0);

@@ -60,6 +60,8 @@ async function run(bridge: FakeBridge, setup: Setup = {}) {
   const artifact = setup.artifact ?? staticElf;
   const reads: Array<{ path: string; offset: number; length: number }> = [];
   const dirReads: string[] = [];
+  // Every request in the order the frontend made it, to check what came before what.
+  const events: string[] = [];
   bridge.calls.Solve = [];
   bridge.handlers = {
     Inputs: () => ({ Definitions: {} }),
@@ -72,9 +74,11 @@ async function run(bridge: FakeBridge, setup: Setup = {}) {
       else if (d.execs.length === 0 && local?.attrs?.["local.followpaths"]?.includes(".dockerignore"))
         id = "ignore";
       else if (d.files.length > 0) id = "image";
+      events.push(`Solve ${id}`);
       return { result: { ref: { id } } };
     },
     ReadFile: (req: moby.buildkit.v1.frontend.ReadFileRequest) => {
+      events.push(`ReadFile ${req.Ref} ${req.FilePath}`);
       if (req.Ref === "manifest" && req.FilePath === "scratchkit.yaml") {
         return { Data: Buffer.from(setup.manifest ?? MANIFEST) };
       }
@@ -90,6 +94,7 @@ async function run(bridge: FakeBridge, setup: Setup = {}) {
       throw { code: 5, details: `no such file ${req.FilePath}` };
     },
     StatFile: (req: moby.buildkit.v1.frontend.StatFileRequest) => {
+      events.push(`StatFile ${req.Ref} ${req.Path}`);
       if (req.Ref === "output" && req.Path === "/hello") {
         return { stat: { path: "hello", mode: 0o755, size: artifact.length } };
       }
@@ -97,6 +102,7 @@ async function run(bridge: FakeBridge, setup: Setup = {}) {
     },
     ReadDir: (req: moby.buildkit.v1.frontend.ReadDirRequest) => {
       dirReads.push(req.DirPath);
+      events.push(`ReadDir ${req.Ref} ${req.DirPath}`);
       const built = setup.manifest?.includes("- missing")
         ? []
         : [{ path: "hello", mode: 0o755, size: artifact.length }];
@@ -128,6 +134,7 @@ async function run(bridge: FakeBridge, setup: Setup = {}) {
       outcome,
       reads,
       dirReads,
+      events,
       solves: bridge.calls.Solve as moby.buildkit.v1.frontend.SolveRequest[],
     };
   } finally {
@@ -143,13 +150,26 @@ describe("frontend flow against a fake LLBBridge", () => {
   afterAll(() => bridge.stop());
 
   it("reads the manifest, builds, verifies by ranged reads, then returns the image with its config", async () => {
-    const { outcome, reads, dirReads, solves } = await run(bridge);
+    const { outcome, reads, dirReads, events, solves } = await run(bridge);
     expect(outcome.result.ref?.id).toBe("image");
     expect(dirReads).toEqual(["/"]); // one listing checks every artifact
     const order = solves.map((s) => describeDef(s.Definition ?? {}));
     // The image definition is solved last, after the artifacts were read and verified.
     expect(order.at(-1)?.files.length).toBeGreaterThan(0);
     expect(reads.length).toBeGreaterThan(0);
+    expect(events.filter((e) => e.startsWith("Solve "))).toEqual([
+      "Solve manifest",
+      "Solve ignore",
+      "Solve output",
+      "Solve image",
+    ]);
+    const imageSolve = events.indexOf("Solve image");
+    expect(imageSolve).toBe(events.length - 1);
+    expect(events).toContain("ReadDir output /");
+    const lastArtifactRead = events.lastIndexOf("ReadFile output /hello");
+    expect(lastArtifactRead).toBeGreaterThan(events.indexOf("ReadDir output /"));
+    expect(lastArtifactRead).toBeGreaterThan(events.indexOf("Solve output"));
+    expect(lastArtifactRead).toBeLessThan(imageSolve);
     // The artifact is a host-gcc glibc static: 64 KiB for the verdict, then the NSS scan (own cap),
     // one ReadFile of at most 64 KiB at a time.
     expect(reads.reduce((n, r) => n + r.length, 0)).toBeLessThanOrEqual(64 * 1024 + HAZARD_BUDGET);

@@ -82,7 +82,6 @@ describe("parseFrontendEnv", () => {
       ]),
     });
     expect(env.sessionId).toBe("sess1");
-    expect(env.exportedProduct).toBe("buildkitd");
     expect(env.opts["image-resolve-mode"]).toBe("local");
     expect(env.workers).toEqual([
       {

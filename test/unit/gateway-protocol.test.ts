@@ -146,14 +146,13 @@ describe("gateway protocol over the stdio transport", () => {
     expect(fake.calls.ReadDir?.[0]).toMatchObject({ Ref: "ref-1", DirPath: "/bin", IncludePattern: "app*" });
   });
 
-  it("resolves image config, lists inputs, evaluates and warns", async () => {
+  it("resolves image config, lists inputs and warns", async () => {
     fake.handlers.ResolveImageConfig = (req) => ({
       Digest: "sha256:aa",
       Config: Buffer.from('{"config":{"Env":["PATH=/bin"]}}'),
       Ref: req.Ref,
     });
     fake.handlers.Inputs = () => ({ Definitions: { dockerfile: { def: [Buffer.from("d")] } } });
-    fake.handlers.Evaluate = () => ({});
     fake.handlers.Warn = () => ({});
 
     const cfg = await client.resolveImageConfig("docker.io/library/alpine:3.22", {
@@ -173,8 +172,6 @@ describe("gateway protocol over the stdio transport", () => {
 
     const inputs = await client.inputs();
     expect(Object.keys(inputs)).toEqual(["dockerfile"]);
-    await client.evaluate("ref-9");
-    expect(fake.calls.Evaluate?.[0].Ref).toBe("ref-9");
     await client.warn({ digest: "sha256:op", level: 1, short: Buffer.from("careful"), ranges: [] });
     expect(Buffer.from(fake.calls.Warn?.[0].short).toString()).toBe("careful");
   });
