@@ -221,4 +221,11 @@ describe("scratchkit lint", () => {
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/^bad\.yaml:3:3: /);
   });
+
+  it("refuses invalid UTF-8 with its offset, as the frontend does, instead of replacing it", () => {
+    writeFileSync(join(dir, "latin1.yaml"), Buffer.from("name: caf\xe9\n", "latin1"));
+    const r = run("lint", "latin1.yaml");
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/^latin1\.yaml:1:10: invalid UTF-8 at byte offset 9 \(0xe9\)/);
+  });
 });
