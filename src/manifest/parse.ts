@@ -649,3 +649,6 @@ function yamlMessage(message: string): string {
   // The yaml library appends a position; ours comes first already.
   return `invalid YAML: ${message.replace(/ at line \d+, column \d+.*$/s, "")}`;
 }
+
+/** The name rules, for code that derives names and must keep to them (and for the fuzzer). */
+export { APP_NAME, ENV_NAME, SECRET_ID, ZONE };
