@@ -1,5 +1,6 @@
 import { normalizeImageRef } from "../llb/reference.js";
 import { OUTPUT_DIR } from "../manifest/defaults.js";
+import type { Span } from "../manifest/types.js";
 import { PlanError } from "./plan.js";
 import type { BuildStep } from "./types.js";
 
@@ -10,7 +11,7 @@ import type { BuildStep } from "./types.js";
  */
 export function checkBuildable(plan: {
   baseImage: string;
-  imageSpan: BuildStep["span"];
+  imageSpan: Span;
   workdir: string;
   steps: Omit<BuildStep, "name">[];
 }): void {
