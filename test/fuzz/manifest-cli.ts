@@ -42,7 +42,7 @@ function report(s: FuzzStats): void {
   }
   const slow = s.slowest.case;
   console.log(
-    `slowest input: ${s.slowest.ms.toFixed(1)} ms (${slow?.origin}, ${slow?.text.length} chars): ${slow ? show(slow.text) : ""}`,
+    `slowest input: ${s.slowest.ms.toFixed(1)} ms wall clock, ${s.slowest.cpuMs?.toFixed(1)} ms of CPU run again (${slow?.origin}, ${slow?.text.length} chars): ${slow ? show(slow.text) : ""}`,
   );
   console.log(`reproduce: npm run fuzz:manifest -- --count ${s.cases} --seed ${s.seed}`);
 }

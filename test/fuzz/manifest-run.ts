@@ -23,22 +23,38 @@ export interface FuzzStats {
   rejected: number;
   failures: number;
   classes: FindingClass[];
-  /** The case that took the most CPU time. */
-  slowest: { ms: number; case: FuzzCase | undefined };
+  /** The case that took the longest (wall clock), and its CPU time when run again. */
+  slowest: { ms: number; cpuMs?: number; case: FuzzCase | undefined };
   ms: number;
 }
 
 /**
  * Runs one case under the time limit; throws FuzzFinding. The limit is on this process's CPU
- * time, not the wall clock: on a shared CI machine other processes stretch the wall clock.
+ * time, not the wall clock, which other processes stretch on a shared CI machine: a case over
+ * the limit by the wall clock runs again, timed by CPU (process.cpuUsage costs ~0.4 ms a call,
+ * too much to pay on every case).
  */
 export function checkCase(c: FuzzCase): { outcome: Outcome; ms: number } {
-  const t0 = process.cpuUsage();
+  const t0 = performance.now();
   const outcome = runCase(c.text, c.opts);
-  const used = process.cpuUsage(t0);
-  const ms = (used.user + used.system) / 1000;
-  if (ms > CASE_LIMIT_MS) throw new FuzzFinding("slower than 1 s", `${ms.toFixed(0)} ms of CPU`);
+  const ms = performance.now() - t0;
+  if (ms > CASE_LIMIT_MS) {
+    const cpu = cpuMs(c);
+    if (cpu > CASE_LIMIT_MS) throw new FuzzFinding("slower than 1 s", `${cpu.toFixed(0)} ms of CPU`);
+  }
   return { outcome, ms };
+}
+
+/** The CPU time one case takes. */
+export function cpuMs(c: FuzzCase): number {
+  const t0 = process.cpuUsage();
+  try {
+    runCase(c.text, c.opts);
+  } catch {
+    // Timing only: the caller reports failures.
+  }
+  const used = process.cpuUsage(t0);
+  return (used.user + used.system) / 1000;
 }
 
 export function fuzzManifests(
@@ -61,7 +77,7 @@ export function fuzzManifests(
   fc.check(
     fc.property(manifestCase, (c) => {
       stats.cases++;
-      const t = process.cpuUsage();
+      const t = performance.now();
       try {
         const { outcome } = checkCase(c);
         if (outcome === "built") stats.built++;
@@ -79,8 +95,7 @@ export function fuzzManifests(
           }
         }
       }
-      const used = process.cpuUsage(t);
-      const ms = (used.user + used.system) / 1000;
+      const ms = performance.now() - t;
       if (ms > stats.slowest.ms) stats.slowest = { ms, case: c };
       if (progress && stats.cases % 10_000 === 0) progress(stats.cases, stats);
       return true;
@@ -88,6 +103,8 @@ export function fuzzManifests(
     { numRuns: count, seed },
   );
   stats.ms = performance.now() - t0;
+  // The slowest by the wall clock, timed again by CPU (what the limit is about).
+  if (stats.slowest.case) stats.slowest.cpuMs = cpuMs(stats.slowest.case);
   stats.classes = [...byKind.values()].sort((a, b) => b.count - a.count);
   return stats;
 }
