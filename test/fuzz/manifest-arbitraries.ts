@@ -453,7 +453,30 @@ type Mutation =
   | { kind: "rename-key"; pick: number; to: string }
   | { kind: "move-pair"; pick: number; into: number }
   | { kind: "line"; op: "dup" | "drop" | "indent" | "dedent" | "swap"; pick: number; other: number }
-  | { kind: "chars"; at: number; del: number; insert: string };
+  | { kind: "chars"; at: number; del: number; insert: string }
+  | { kind: "snippet"; at: number; snippet: string };
+
+/** YAML's own hazards: anchors and aliases, merge keys, tags, deep nesting, directives, documents. */
+const YAML_SNIPPETS: readonly string[] = [
+  "x: &a [1, 2]\ny: *a",
+  "<<: {run: make}",
+  "? [complex, key]\n: value",
+  "!!binary aGVsbG8=",
+  "!!set {a: null}",
+  "!custom tag",
+  "---\nsecond: document",
+  "%YAML 1.1\n---",
+  "\ufeffbom: 1",
+  "key: |\n  literal\n  block",
+  "key: >-\n  folded",
+  "a: &anchor\n  b: *anchor",
+  `deep: ${"[".repeat(3000)}${"]".repeat(3000)}`,
+  `deep: ${"{a: ".repeat(2000)}1${"}".repeat(2000)}`,
+  "l0: &l0 [x, x]\nl1: &l1 [*l0, *l0]\nl2: &l2 [*l1, *l1]\nl3: &l3 [*l2, *l2]\nl4: [*l3, *l3, *l3]",
+  "... ",
+  "'unterminated",
+  '"\\ud800"',
+];
 
 const mutation: fc.Arbitrary<Mutation> = fc.oneof(
   {
@@ -508,6 +531,17 @@ const mutation: fc.Arbitrary<Mutation> = fc.oneof(
   {
     weight: 1,
     arbitrary: fc.record({
+      kind: fc.constant("snippet" as const),
+      at: fc.nat(),
+      snippet: fc.oneof(
+        fc.constantFrom(...YAML_SNIPPETS),
+        fc.constantFrom(...YAML_SNIPPETS).map((x) => x.replace(/^/gm, "  ")),
+      ),
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({
       kind: fc.constant("chars" as const),
       at: fc.nat(),
       del: fc.nat({ max: 4 }),
@@ -518,6 +552,11 @@ const mutation: fc.Arbitrary<Mutation> = fc.oneof(
 
 /** Applies one mutation to a manifest text; the YAML ones re-serialize the document. */
 export function mutate(text: string, m: Mutation): string {
+  if (m.kind === "snippet") {
+    const lines = text.split("\n");
+    lines.splice(m.at % (lines.length + 1), 0, m.snippet);
+    return lines.join("\n");
+  }
   if (m.kind === "chars") {
     const at = m.at % (text.length + 1);
     return text.slice(0, at) + m.insert + text.slice(at + m.del);
@@ -542,7 +581,7 @@ export function mutate(text: string, m: Mutation): string {
   }
 }
 
-function mutateTree(text: string, m: Exclude<Mutation, { kind: "chars" | "line" }>): string {
+function mutateTree(text: string, m: Exclude<Mutation, { kind: "chars" | "line" | "snippet" }>): string {
   const doc = parseDocument(text);
   if (doc.errors.length > 0) return text;
   const scalars: Array<{ parent: unknown; key: unknown }> = [];
