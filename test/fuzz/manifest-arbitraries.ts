@@ -6,7 +6,7 @@
 //   mutated: a valid seed manifest with a few mutations: a scalar replaced, a key renamed,
 //     dropped or moved, a line duplicated, dropped or re-indented, characters inserted/deleted.
 import fc from "fast-check";
-import { isMap, isPair, isScalar, isSeq, parseDocument, stringify, visit } from "yaml";
+import { type Document, isMap, isPair, isScalar, isSeq, parseDocument, stringify, visit } from "yaml";
 import type { CaseOptions } from "./manifest-pipeline.js";
 import { manifestSeeds } from "./manifest-seeds.js";
 
@@ -582,7 +582,7 @@ export function mutate(text: string, m: Mutation): string {
 }
 
 function mutateTree(text: string, m: Exclude<Mutation, { kind: "chars" | "line" | "snippet" }>): string {
-  const doc = parseDocument(text);
+  const doc = documentOf(text);
   if (doc.errors.length > 0) return text;
   const scalars: Array<{ parent: unknown; key: unknown }> = [];
   const pairs: Array<{ map: unknown; index: number }> = [];
@@ -624,6 +624,16 @@ function mutateTree(text: string, m: Exclude<Mutation, { kind: "chars" | "line" 
     }
   }
   return doc.toString({ lineWidth: 0 });
+}
+
+// Most mutation chains start on a seed: parse each seed once and mutate clones.
+const seedDocs = new Map<string, Document>();
+function documentOf(text: string): Document {
+  const cached = seedDocs.get(text);
+  if (cached) return cached.clone();
+  const doc = parseDocument(text);
+  if (seeds().includes(text)) seedDocs.set(text, doc.clone());
+  return doc;
 }
 
 let seedCache: string[] | undefined;

@@ -13,7 +13,7 @@ import { pb } from "../../src/gen/proto.js";
 import { buildGraph } from "../../src/graph/build-graph.js";
 import { contextSource } from "../../src/graph/context.js";
 import { imageConfig } from "../../src/image/config.js";
-import { lint, lintWarnings } from "../../src/lint/index.js";
+import { lint, lintWarnings, ManifestLocator } from "../../src/lint/index.js";
 import { marshal, normalizeImageRef } from "../../src/llb/index.js";
 import { cleanPath } from "../../src/llb/path.js";
 import { ManifestError } from "../../src/manifest/errors.js";
@@ -21,10 +21,9 @@ import { APP_NAME, ENV_NAME, parseManifest, SECRET_ID, ZONE } from "../../src/ma
 import type { Manifest, Span } from "../../src/manifest/types.js";
 import { PlanError, type PlanOptions, planBuild } from "../../src/plan/plan.js";
 import type { BuildPlan } from "../../src/plan/types.js";
-import { answerFor } from "../../src/subrequests/handle.js";
-import { LINT_REQUEST } from "../../src/subrequests/lint.js";
-import { OUTLINE_REQUEST } from "../../src/subrequests/outline.js";
-import { TARGETS_REQUEST } from "../../src/subrequests/targets.js";
+import { lintAnswer } from "../../src/subrequests/lint.js";
+import { outlineAnswer } from "../../src/subrequests/outline.js";
+import { targetsAnswer } from "../../src/subrequests/targets.js";
 
 export const FILENAME = "scratchkit.yaml";
 /** What a real base image's config gives the plan (alpine's env) and its resolved digest. */
@@ -80,6 +79,14 @@ export function runCase(given: string, opts: CaseOptions = {}): Outcome {
     } catch (err) {
       if (err instanceof ManifestError) {
         checkManifestError(err, text);
+        // --call check prints the failing lines under the message.
+        stage("lint", () =>
+          lintAnswer({
+            filename: FILENAME,
+            text,
+            error: { message: err.message, diagnostics: err.diagnostics },
+          }),
+        );
         return undefined;
       }
       throw err;
@@ -87,6 +94,7 @@ export function runCase(given: string, opts: CaseOptions = {}): Outcome {
   });
   if (m === undefined) return "rejected";
   checkManifest(m);
+  const where = stage("lint", () => new ManifestLocator(m));
   for (const t of m.targets) {
     const planOpts: PlanOptions = {
       platform: FAKE_BASE.platform,
@@ -119,15 +127,15 @@ export function runCase(given: string, opts: CaseOptions = {}): Outcome {
       }),
     );
     checkConfig(config, t.name);
-    stage("outline", () =>
-      answerFor(OUTLINE_REQUEST.name, FILENAME, text, { opts: { target: t.name } as Opts }),
-    );
+    // --call outline for this target (answerFor's own parse is left out: it is parseManifest).
+    stage("outline", () => outlineAnswer(m, t, where));
   }
   stage("lint", () => {
     lintWarnings(m, { filename: FILENAME, data: new TextEncoder().encode(text) }, "sha256:0");
-    for (const f of lint(m)) checkSpan(f.span, text, `lint ${f.rule.name}`);
-    answerFor(LINT_REQUEST.name, FILENAME, text, { opts: {} as Opts });
-    answerFor(TARGETS_REQUEST.name, FILENAME, text, { opts: {} as Opts });
+    const findings = lint(m, where);
+    for (const f of findings) checkSpan(f.span, text, `lint ${f.rule.name}`);
+    lintAnswer({ filename: FILENAME, text, findings });
+    targetsAnswer(m, where);
   });
   return "built";
 }
