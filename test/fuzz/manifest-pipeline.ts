@@ -298,8 +298,12 @@ function checkLlb(defs: Decoded[]): void {
 function checkExec(exec: pb.IExecOp): void {
   const meta = exec.meta;
   if (!meta) throw new FuzzFinding("exec op without meta", "");
-  for (const a of meta.args ?? [])
+  const args = meta.args ?? [];
+  for (const a of args)
     if (a.includes("\0")) throw new FuzzFinding("NUL in an exec argument", JSON.stringify(a));
+  // Path arguments the frontend writes (not the user's own `sh -c` script, which is theirs).
+  const ours = args[0] === "/bin/sh" && args[1] === "-c" ? args.slice(3) : args;
+  for (const a of ours) if (a.startsWith("/")) path(a, "absolute", "exec argument");
   path(meta.cwd ?? "", "absolute", "exec cwd");
   for (const kv of meta.env ?? []) {
     const i = kv.indexOf("=");
