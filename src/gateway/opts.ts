@@ -228,6 +228,9 @@ export function cacheImports(opts: Opts): CacheImport[] {
   return out;
 }
 
+// The largest |seconds| the LLB's nanosecond timestamps hold exactly (src/llb/file.ts): 2116.
+const MAX_EPOCH = Math.floor(Number.MAX_SAFE_INTEGER / 1953125);
+
 /** `build-arg:SOURCE_DATE_EPOCH` as Unix seconds; undefined when unset or empty. */
 export function sourceDateEpoch(opts: Opts): number | undefined {
   const v = opts["build-arg:SOURCE_DATE_EPOCH"];
@@ -235,6 +238,11 @@ export function sourceDateEpoch(opts: Opts): number | undefined {
   const n = Number(v);
   if (!/^[+-]?\d+$/.test(v) || !Number.isSafeInteger(n)) {
     throw new OptsError(`invalid SOURCE_DATE_EPOCH "${v}" (expected integer Unix seconds)`);
+  }
+  if (Math.abs(n) > MAX_EPOCH) {
+    throw new OptsError(
+      `invalid SOURCE_DATE_EPOCH "${v}" (out of range; at most ${MAX_EPOCH}, the year 2116)`,
+    );
   }
   return n;
 }

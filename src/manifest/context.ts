@@ -1,9 +1,15 @@
-import path from "node:path/posix";
 import { isMap, isScalar, isSeq, type LineCounter, type Node, type Pair, type YAMLMap } from "yaml";
+import { cleanPath } from "../llb/path.js";
 import { OUTPUT_DIR } from "./defaults.js";
 import type { Diagnostic } from "./errors.js";
-import { allowedTypos, closest, closestWithDistance } from "./suggest.js";
+import { pathProblem } from "./paths.js";
+import { closest, closestWithDistance } from "./suggest.js";
 import type { Located, Span } from "./types.js";
+
+const MAX_ID = 4294967294;
+const LONE_SURROGATE = /\p{Cs}/u;
+const LONE_SURROGATES = /\p{Cs}/gu;
+const escapeUnit = (c: string) => `\\u${c.charCodeAt(0).toString(16)}`;
 
 /** Keys valid at another level of the manifest, for "did you mean" hints across levels. */
 export interface KeyLevel {
@@ -18,7 +24,14 @@ export class Context {
   constructor(
     private readonly lines: LineCounter,
     private readonly source: string,
-  ) {}
+  ) {
+    // The lexer does not count the line breaks inside some malformed tokens, so its errors
+    // would land on the wrong line: count every line of the text here.
+    lines.lineStarts.length = 0;
+    lines.lineStarts.push(0);
+    for (let i = source.indexOf("\n"); i !== -1; i = source.indexOf("\n", i + 1))
+      lines.lineStarts.push(i + 1);
+  }
 
   span(node: Node | undefined): Span {
     const [start, end] = node?.range ?? [0, 0];
@@ -33,12 +46,15 @@ export class Context {
   }
 
   errorSpan(span: Span, message: string): void {
-    this.diagnostics.push({ span, message });
+    // A key or value quoted as is may hold a lone surrogate (a "\ud800" escape); the message
+    // travels as a protobuf string, which needs valid UTF-8: write those as escapes.
+    this.diagnostics.push({ span, message: message.replace(LONE_SURROGATES, escapeUnit) });
   }
 
   errorAt(start: number, end: number, message: string): void {
-    const a = this.lines.linePos(start);
-    const b = this.lines.linePos(end);
+    // The yaml library can place an error's end (an unclosed quote) past the text's last character.
+    const a = this.lines.linePos(Math.min(start, this.source.length));
+    const b = this.lines.linePos(Math.min(Math.max(start, end), this.source.length));
     this.errorSpan({ line: a.line, col: a.col, endLine: b.line, endCol: b.col }, message);
   }
 
@@ -100,8 +116,18 @@ export class Context {
       this.error(node, `${what}: ${JSON.stringify(value)} contains a NUL byte`);
       return undefined;
     }
+    // A lone surrogate (from a "\ud800" escape) has no UTF-8 form: BuildKit refuses the definition.
+    if (LONE_SURROGATE.test(value)) {
+      this.error(node, `${what}: ${JSON.stringify(value)} is not valid Unicode (a lone surrogate)`);
+      return undefined;
+    }
     if (pattern && !pattern.test(value)) {
       this.error(node, `${what}: ${JSON.stringify(value)} is not ${expected ?? "valid"}`);
+      return undefined;
+    }
+    // No path, command, name or value can carry a NUL: the kernel and BuildKit cut strings at it.
+    if (value.includes("\0")) {
+      this.error(node, `${what}: ${JSON.stringify(value)} contains a NUL character`);
       return undefined;
     }
     return { value, span: this.span(node) };
@@ -153,7 +179,23 @@ export class Context {
     const s = this.string(node, what, /^\d{1,10}(:\d{1,10})?$/, "numeric uid[:gid], like 65532:65532");
     if (!s) return undefined;
     const [uid, gid] = s.value.split(":").map(Number);
+    // 4294967295 is (uid_t)-1, "no change" to chown: the largest real id is one less.
+    if ([uid, gid].some((id) => id !== undefined && id > MAX_ID)) {
+      this.error(
+        node,
+        `${what}: ${JSON.stringify(s.value)} has an id over ${MAX_ID}, the largest uid or gid`,
+      );
+      return undefined;
+    }
     return { uid: uid ?? 0, gid: gid ?? uid ?? 0 };
+  }
+
+  /** Reports a path with a control character (paths.ts); true when the path is usable. */
+  usablePath(at: Node | Span | undefined, p: string, what: string): boolean {
+    const problem = pathProblem(p);
+    const message = `${what}: ${JSON.stringify(p)} ${problem}`;
+    if (problem) this.errorSpan(at && "line" in at ? at : this.span(at), message);
+    return problem === undefined;
   }
 
   absPath(node: Node | undefined, what: string): string | undefined {
@@ -163,7 +205,8 @@ export class Context {
       this.error(node, `${what}: expected an absolute path without "..", got ${JSON.stringify(s.value)}`);
       return undefined;
     }
-    return path.normalize(s.value).replace(/(.)\/$/, "$1");
+    if (!this.usablePath(node, s.value, what)) return undefined;
+    return cleanPath(s.value);
   }
 
   /** A path inside the output directory: "hello", "bin/hello" or "/out/hello". */
@@ -172,11 +215,13 @@ export class Context {
     if (!s) return undefined;
     let p = s.value;
     if (p.startsWith(`${OUTPUT_DIR}/`)) p = p.slice(OUTPUT_DIR.length + 1);
-    const clean = path.normalize(p);
+    // Go's path.Clean (llb/path.ts): linear, where node's normalize is quadratic in "../../..".
+    const clean = cleanPath(p);
     if (p.startsWith("/") || clean === "." || clean.startsWith("../") || clean === ".." || p.includes("\0")) {
       this.error(node, `${what}: ${JSON.stringify(s.value)} must be a path inside ${OUTPUT_DIR}`);
       return undefined;
     }
+    if (!this.usablePath(node, s.value, what)) return undefined;
     return clean.replace(/\/$/, "");
   }
 }
@@ -196,7 +241,7 @@ function suggestKey(
     if (c && (best === undefined || c.distance < best.distance))
       best = { word: `${level.prefix}${c.word}`, distance: c.distance };
   }
-  return best && best.distance <= allowedTypos(key) ? best.word : undefined;
+  return best?.word;
 }
 
 function trimEnd(source: string, end: number): number {

@@ -1,5 +1,6 @@
 import path from "node:path/posix";
 import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument, type YAMLMap } from "yaml";
+import { cleanPath } from "../llb/path.js";
 import { parseImageRef } from "../llb/reference.js";
 import { Context, type KeyLevel } from "./context.js";
 import { DEFAULT_BUILD_IMAGE, DEFAULT_WORKDIR, OUTPUT_DIR } from "./defaults.js";
@@ -133,7 +134,7 @@ export function parseManifest(source: string, filename: string): Manifest {
 
   const defaults = parseTargetBody(ctx, top, "", preset && name ? name.value : undefined, ctx.span(root));
   const targets: Target[] = [];
-  const topName = name?.value ?? path.basename(defaults.artifacts[0]?.dest ?? "app");
+  const topName = name?.value ?? targetNameOf(defaults.artifacts[0]?.dest);
   if (top.has("artifacts") || preset) targets.push({ ...defaults, name: topName });
   if (top.has("targets")) targets.push(...parseTargets(ctx, top.get("targets"), defaults));
   if (targets.length === 0 && ctx.diagnostics.length === 0) {
@@ -375,6 +376,7 @@ function parseContextFilter(ctx: Context, node: Node | undefined): { include: st
       ? ctx.stringList(keys.get(k), `build.context.${k}`).map((s) => {
           if (s.value.startsWith("/") || s.value.split("/").includes(".."))
             ctx.errorSpan(s.span, `build.context.${k}: patterns are relative to the context, without ".."`);
+          else ctx.usablePath(s.span, s.value, `build.context.${k}[]`);
           return s.value;
         })
       : [];
@@ -541,11 +543,12 @@ function dataSource(
   const s = ctx.string(node, what);
   if (!s) return undefined;
   if (from === "build") return ctx.absPath(node, what);
-  const clean = path.normalize(s.value).replace(/\/$/, "");
+  const clean = cleanPath(s.value);
   if (s.value.startsWith("/") || clean === ".." || clean.startsWith("../") || clean === ".") {
     ctx.error(node, `${what}: ${JSON.stringify(s.value)} must be a path inside the build context`);
     return undefined;
   }
+  if (!ctx.usablePath(node, s.value, what)) return undefined;
   return clean;
 }
 
@@ -717,4 +720,21 @@ function inferPackageManager(repoPath: string): PackageManager | undefined {
 function yamlMessage(message: string): string {
   // The yaml library appends a position; ours comes first already.
   return `invalid YAML: ${message.replace(/ at line \d+, column \d+.*$/s, "")}`;
+}
+
+/** The name rules, for code that derives names and must keep to them (and for the fuzzer). */
+export { APP_NAME, ENV_NAME, SECRET_ID, ZONE };
+
+/**
+ * The top-level target's name when the manifest sets no `name`: the first artifact's file name
+ * made into a valid target name (lowercase, other characters as "-"), so `--target` and the
+ * image title accept it; "app" when nothing of it is left.
+ */
+function targetNameOf(dest: string | undefined): string {
+  const base = path
+    .basename(dest ?? "")
+    .toLowerCase()
+    .replace(/[^a-z0-9._-]+/g, "-")
+    .replace(/^[^a-z0-9]+/, "");
+  return APP_NAME.test(base) ? base : "app";
 }

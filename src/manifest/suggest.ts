@@ -1,7 +1,6 @@
 /** Picks the closest known word for a "did you mean" hint, or undefined when none is close. */
 export function closest(word: string, candidates: readonly string[]): string | undefined {
-  const best = closestWithDistance(word, candidates);
-  return best && best.distance <= allowedTypos(word) ? best.word : undefined;
+  return closestWithDistance(word, candidates)?.word;
 }
 
 /** Allow about one typo per three letters, so "pakages" hints "packages" but "foo" hints nothing. */
@@ -9,14 +8,19 @@ export function allowedTypos(word: string): number {
   return Math.max(1, Math.floor(word.length / 3));
 }
 
-/** The candidate nearest to `word` (first one on ties) and its distance. */
+/** The candidate nearest to `word` (first one on ties) within `limit` edits, and its distance. */
 export function closestWithDistance(
   word: string,
   candidates: readonly string[],
+  limit = allowedTypos(word),
 ): { word: string; distance: number } | undefined {
   let best: { word: string; distance: number } | undefined;
   for (const c of candidates) {
+    // The distance is at least the difference in length: a 150 KB key is never measured
+    // against "packages" (that alone cost a second of CPU per key).
+    if (Math.abs(word.length - c.length) > limit) continue;
     const d = editDistance(word.toLowerCase(), c.toLowerCase());
+    if (d > limit) continue;
     if (best === undefined || d < best.distance) best = { word: c, distance: d };
   }
   return best;

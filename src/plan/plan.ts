@@ -62,9 +62,10 @@ export function planBuild(m: Manifest, opts: PlanOptions): BuildPlan {
     });
   }
 
+  const baseImage = pin(b.image.value, opts.baseDigest);
   return {
     platform: opts.platform,
-    baseImage: pin(b.image.value, opts.baseDigest),
+    baseImage,
     imageResolveMode: opts.imageResolveMode ?? "default",
     network: opts.network ?? "sandbox",
     workdir: b.workdir,
@@ -102,6 +103,9 @@ function resolveArgs(m: Manifest, given: ReadonlyMap<string, string> | undefined
   const out: Array<[string, string]> = [];
   for (const a of m.args) {
     const v = given?.get(a.name) ?? a.default;
+    // It becomes a command's env: execve cannot pass a NUL (the manifest's defaults never hold one).
+    if (v?.includes("\0"))
+      throw new PlanError(`--build-arg ${a.name}: the value contains a NUL character`, a.span);
     if (v !== undefined) out.push([a.name, v]);
   }
   return out;
