@@ -1,5 +1,5 @@
-import type { BridgeClient } from "../gateway/client.js";
 import { Code, type FrontendError } from "../gateway/errors.js";
+import type { Ref } from "../gateway/frontend-client.js";
 import { log } from "../log.js";
 import { OUTPUT_DIR } from "../manifest/defaults.js";
 import type { Artifact, Span } from "../manifest/types.js";
@@ -14,14 +14,13 @@ import { isNotFound } from "./solve.js";
  * reported with the gate's.
  */
 export async function requireArtifacts(
-  bridge: BridgeClient,
-  ref: string,
+  ref: Ref,
   artifacts: Artifact[],
   located: (message: string, code: number, spans: Span[]) => FrontendError,
 ): Promise<Omit<ShipPlan, "missing">> {
   const tree = new OutTree(async (dir) => {
     try {
-      const entries = await bridge.readDir(ref, dir);
+      const entries = await ref.readDir(dir);
       log.debug({ dir, entries: entries.map((e) => [e.path, e.mode, e.size, e.linkname]) }, "listed /out");
       return entries;
     } catch (err) {

@@ -1,4 +1,5 @@
-import { BridgeCallError, type BridgeClient } from "../gateway/client.js";
+import { BridgeCallError, type ResolveImageConfigResponse } from "../gateway/client.js";
+import type { FrontendClient } from "../gateway/frontend-client.js";
 import { formatPlatform, type ImageResolveMode } from "../gateway/opts.js";
 import { normalizeImageRef } from "../llb/index.js";
 import type { Platform } from "../plan/types.js";
@@ -9,21 +10,20 @@ import type { Platform } from "../plan/types.js";
  * fails through `fail`, which points at build.image rather than at the # syntax= line.
  */
 export async function resolveBase(
-  bridge: BridgeClient,
+  client: FrontendClient,
   ref: string,
   platform: Platform,
   resolveMode: ImageResolveMode,
-  sessionId: string,
   fail: (message: string, code: number) => Error,
 ): Promise<{ digest: string; env: string[] }> {
   const normalized = normalizeImageRef(ref);
-  let res: Awaited<ReturnType<BridgeClient["resolveImageConfig"]>>;
+  let res: ResolveImageConfigResponse;
   try {
-    res = await bridge.resolveImageConfig(normalized, {
+    res = await client.resolveImageConfig(normalized, {
       platform: { OS: platform.os, Architecture: platform.architecture, Variant: platform.variant ?? "" },
       resolveMode,
       logName: `[internal] load metadata for ${normalized}`,
-      sessionId,
+      sessionId: client.buildOpts().sessionId,
     });
   } catch (err) {
     if (!(err instanceof BridgeCallError)) throw err;

@@ -1,6 +1,7 @@
-import { type Caps, FrontendCap } from "../gateway/caps.js";
-import { type BridgeClient, type Result } from "../gateway/client.js";
+import { FrontendCap } from "../gateway/caps.js";
+import type { Result } from "../gateway/client.js";
 import { Code, FrontendError, type SourceLocation } from "../gateway/errors.js";
+import type { FrontendClient } from "../gateway/frontend-client.js";
 import {
   buildArgs,
   contextKey as contextKeyOpt,
@@ -38,14 +39,6 @@ import { readContextDockerignore, readDefinition } from "./definition.js";
 import { parseDockerignore } from "./dockerignore.js";
 import { solveMarshalled } from "./solve.js";
 
-/** What the frontend knows about this build from its environment. */
-export interface BuildEnv {
-  opts: Opts;
-  sessionId: string;
-  /** Platforms of the first worker, the default target. */
-  workerPlatforms: Platform[];
-}
-
 export interface BuildOutcome {
   result: Result;
   manifest: Manifest;
@@ -56,12 +49,12 @@ export interface BuildOutcome {
  * static, and only then describe the FROM scratch image. Throws FrontendError for our own
  * errors; a failed Solve propagates as the bridge's error so BuildKit's details survive.
  */
-export async function runBuild(bridge: BridgeClient, caps: Caps, env: BuildEnv): Promise<BuildOutcome> {
-  const { opts } = env;
+export async function runBuild(client: FrontendClient): Promise<BuildOutcome> {
+  const { opts, sessionId, workers, caps } = client.buildOpts();
   const filename = filenameOpt(opts) || DEFAULT_FILENAME;
   const dockerfileKey = dockerfileKeyOpt(opts);
   const contextKey = contextKeyOpt(opts);
-  const inputs = caps.frontend.has(FrontendCap.FrontendInputs) ? await bridge.inputs() : {};
+  const inputs = await client.inputs();
   if (inputs[contextKey]) {
     throw new FrontendError(
       `the build context came as a frontend input (${contextKey}); scratchkit reads the context from the client's local directory only`,
@@ -70,8 +63,8 @@ export async function runBuild(bridge: BridgeClient, caps: Caps, env: BuildEnv):
   }
 
   const [definition, contextIgnore] = await Promise.all([
-    readDefinition(bridge, env, inputs[dockerfileKey], dockerfileKey, filename),
-    readContextDockerignore(bridge, env, contextKey),
+    readDefinition(client, inputs[dockerfileKey], dockerfileKey, filename),
+    readContextDockerignore(client, contextKey),
   ]);
   const located = (message: string, code: number, spans: Span[]) =>
     new FrontendError(message, code, sourceAt(filename, definition.text, spans));
@@ -96,7 +89,7 @@ export async function runBuild(bridge: BridgeClient, caps: Caps, env: BuildEnv):
     throw err;
   }
 
-  const platform = targetPlatform(opts, env.workerPlatforms);
+  const platform = targetPlatform(opts, workers[0]?.platforms ?? []);
   const resolveMode = imageResolveMode(opts);
   const imageSpan = manifest.build.image.span;
   // The context the build copies data from, filtered exactly as the build filters it.
@@ -105,17 +98,17 @@ export async function runBuild(bridge: BridgeClient, caps: Caps, env: BuildEnv):
     ...manifest.build.contextExclude,
   ];
   const context = contextSource(contextKey, {
-    sessionId: env.sessionId,
+    sessionId,
     include: manifest.build.contextInclude,
     // The manifest is not a build input: editing a label must not re-run the compile.
     exclude: [...ignored, filename, `${filename}.dockerignore`],
   });
   // Listing the context's data directories overlaps with resolving the build image.
   const [resolved, listed] = await Promise.allSettled([
-    resolveBase(bridge, manifest.build.image.value, platform, resolveMode, env.sessionId, (message, code) =>
+    resolveBase(client, manifest.build.image.value, platform, resolveMode, (message, code) =>
       locatedAt([{ span: imageSpan, message }], code),
     ),
-    listContext(bridge, context, platform, contextDataDirs(manifest)),
+    listContext(client, context, platform, contextDataDirs(manifest)),
   ]);
   if (resolved.status === "rejected") throw resolved.reason;
   if (listed.status === "rejected") throw listed.reason;
@@ -139,7 +132,7 @@ export async function runBuild(bridge: BridgeClient, caps: Caps, env: BuildEnv):
     if (err instanceof PlanError) throw located(err.message, Code.InvalidArgument, err.spans);
     throw err;
   }
-  await requireContextData(bridge, listed.value, plan.target.data, {
+  await requireContextData(listed.value, plan.target.data, {
     filtered: ignored.length > 0 || manifest.build.contextInclude.length > 0,
     fail: (at) => locatedAt(at, Code.NotFound),
   });
@@ -156,11 +149,11 @@ export async function runBuild(bridge: BridgeClient, caps: Caps, env: BuildEnv):
   // lines) instead of surfacing later as a missing artifact.
   const outputDef = marshal(graph.output, { platform });
   const at = { source, steps: plan.steps, baseImage: imageSpan };
-  const outputRef = await solveMarshalled(bridge, outputDef, at, caps.frontend.has(FrontendCap.Evaluate));
-  const shipped = await requireArtifacts(bridge, outputRef, artifacts, located);
+  const outputRef = await solveMarshalled(client, outputDef, at, caps.frontend.has(FrontendCap.Evaluate));
+  const shipped = await requireArtifacts(outputRef, artifacts, located);
   const gate = await checkFiles(
     shipped.files,
-    (path, offset, length) => bridge.readFile(outputRef, `/${path}`, { offset, length }),
+    (path, offset, length) => outputRef.readFile(`/${path}`, { offset, length }),
     platform,
   );
   for (const r of gate.reports) {
@@ -181,6 +174,7 @@ export async function runBuild(bridge: BridgeClient, caps: Caps, env: BuildEnv):
   }
   // Filed under the build step, a vertex buildx has already shown (it drops unknown ones).
   // The gate measures stripping on the binary itself, so lint's guess from the command is left out.
+  // Without the gateway.warnings cap nothing is sent, so nothing is worked out.
   if (caps.frontend.has(FrontendCap.Warnings)) {
     const argWarning = undeclaredArgsWarning(
       undeclaredBuildArgs(manifest, buildArgs(opts)),
@@ -194,7 +188,7 @@ export async function runBuild(bridge: BridgeClient, caps: Caps, env: BuildEnv):
       ...(argWarning ? [argWarning] : []),
     ];
     await sendWarnings(
-      (w) => bridge.warn(w),
+      (w) => client.warn(w),
       reqs,
       (err) => log.warn({ err: messageOf(err) }, "Warn failed"),
     );
@@ -208,7 +202,7 @@ export async function runBuild(bridge: BridgeClient, caps: Caps, env: BuildEnv):
     );
   }
 
-  const imageRef = await solveMarshalled(bridge, marshal(graph.image, { platform }), at);
+  const imageRef = await solveMarshalled(client, marshal(graph.image, { platform }), at);
   const config = imageConfig(manifest, plan, {
     labels: Object.fromEntries(labels(opts)),
     base: { name: normalizeImageRef(manifest.build.image.value), digest: base.digest },
@@ -220,7 +214,7 @@ export async function runBuild(bridge: BridgeClient, caps: Caps, env: BuildEnv):
   };
   // The exporter clamps layer timestamps to it, so two builds give the same image ID.
   if (epoch !== undefined) metadata["source.date.epoch"] = new TextEncoder().encode(String(epoch));
-  return { manifest, result: { ref: { id: imageRef }, metadata } };
+  return { manifest, result: { ref: { id: imageRef.id }, metadata } };
 }
 
 function targetPlatform(opts: Opts, workers: Platform[]): Platform {

@@ -1,13 +1,13 @@
 // Answers a subrequest (opt `requestid`: `docker buildx build --call ...`, `--print`) instead
 // of building: read and parse the manifest, Return a Result that holds only metadata.
-import type { BuildEnv } from "../frontend/build.js";
 import { readDefinition } from "../frontend/definition.js";
-import { type Caps, FrontendCap } from "../gateway/caps.js";
 import type { BridgeClient, Result } from "../gateway/client.js";
 import { Code, FrontendError } from "../gateway/errors.js";
+import type { FrontendClient } from "../gateway/frontend-client.js";
 import {
   dockerfileKey as dockerfileKeyOpt,
   filename as filenameOpt,
+  type Opts,
   target as targetOpt,
 } from "../gateway/opts.js";
 import { google } from "../gen/proto.js";
@@ -53,27 +53,21 @@ export function isSupported(request: string): boolean {
  */
 export async function answerSubrequest(
   bridge: BridgeClient,
-  caps: Caps,
-  env: BuildEnv,
+  client: FrontendClient,
   request: string,
 ): Promise<void> {
   if (!isSupported(request)) {
     await bridge.returnError(unsupportedStatus(request));
     return;
   }
-  await bridge.returnResult(await subrequestResult(bridge, caps, env, request));
+  await bridge.returnResult(await subrequestResult(client, request));
 }
 
-export async function subrequestResult(
-  bridge: BridgeClient,
-  caps: Caps,
-  env: BuildEnv,
-  request: string,
-): Promise<Result> {
+export async function subrequestResult(client: FrontendClient, request: string): Promise<Result> {
   // describe needs no manifest: do not make the client send it.
   if (request === DESCRIBE_REQUEST.name) return toResult(describeAnswer());
-  const { filename, text } = await readManifestText(bridge, caps, env);
-  return toResult(answerFor(request, filename, text, env));
+  const { filename, text } = await readManifestText(client);
+  return toResult(answerFor(request, filename, text, client.buildOpts()));
 }
 
 /** The answer to a manifest-reading request, from the manifest text. Pure, for tests. */
@@ -81,7 +75,7 @@ export function answerFor(
   request: string,
   filename: string,
   text: string,
-  env: Pick<BuildEnv, "opts">,
+  env: { opts: Opts },
 ): SubrequestAnswer {
   if (request === LINT_REQUEST.name) {
     try {
@@ -130,14 +124,11 @@ function parsed(text: string, filename: string): Manifest {
 }
 
 /** The manifest, read exactly as a build reads it (same local, same follow paths, same input). */
-async function readManifestText(
-  bridge: BridgeClient,
-  caps: Caps,
-  env: BuildEnv,
-): Promise<{ filename: string; text: string }> {
-  const filename = filenameOpt(env.opts) || DEFAULT_FILENAME;
-  const key = dockerfileKeyOpt(env.opts);
-  const inputs = caps.frontend.has(FrontendCap.FrontendInputs) ? await bridge.inputs() : {};
-  const { text } = await readDefinition(bridge, env, inputs[key], key, filename);
+async function readManifestText(client: FrontendClient): Promise<{ filename: string; text: string }> {
+  const { opts } = client.buildOpts();
+  const filename = filenameOpt(opts) || DEFAULT_FILENAME;
+  const key = dockerfileKeyOpt(opts);
+  const inputs = await client.inputs();
+  const { text } = await readDefinition(client, inputs[key], key, filename);
   return { filename, text };
 }

@@ -11,6 +11,7 @@ import { runBuild } from "../../src/frontend/build.js";
 import { capsFromPong } from "../../src/gateway/caps.js";
 import { BridgeClient } from "../../src/gateway/client.js";
 import { FrontendError } from "../../src/gateway/errors.js";
+import { GatewayClient } from "../../src/gateway/frontend-client.js";
 import { parseOpts } from "../../src/gateway/opts.js";
 import { moby, pb } from "../../src/gen/proto.js";
 import { type FakeBridge, startFakeBridge } from "./fixtures/fake-bridge.js";
@@ -125,11 +126,14 @@ async function run(bridge: FakeBridge, setup: Setup = {}) {
     env[`BUILDKIT_FRONTEND_OPT_${i}`] = `${k}=${v}`;
   }
   try {
-    const outcome = await runBuild(client, caps, {
-      opts: parseOpts(env),
-      sessionId: "session-1",
-      workerPlatforms: [{ os: "linux", architecture: "amd64" }],
-    });
+    const outcome = await runBuild(
+      new GatewayClient(client, {
+        opts: parseOpts(env),
+        sessionId: "session-1",
+        workers: [{ id: "w", labels: {}, platforms: [{ os: "linux", architecture: "amd64" }] }],
+        caps,
+      }),
+    );
     return {
       outcome,
       reads,

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { capsFromPong } from "../../src/gateway/caps.js";
 import { BridgeClient } from "../../src/gateway/client.js";
 import { FrontendError } from "../../src/gateway/errors.js";
+import { GatewayClient } from "../../src/gateway/frontend-client.js";
 import { moby } from "../../src/gen/proto.js";
 import { describeAnswer } from "../../src/subrequests/describe.js";
 import {
@@ -294,7 +295,8 @@ describe("subrequests over a fake LLBBridge", () => {
     FrontendAPICaps: ["solve.base", "readfile", "frontend.inputs"].map((ID) => ({ ID, Enabled: true })),
     LLBCaps: [],
   });
-  const env = { opts: { filename: "scratchkit.yaml" }, sessionId: "s", workerPlatforms: [] };
+  const opts = { opts: { filename: "scratchkit.yaml" }, sessionId: "s", workers: [], caps };
+  let fe: GatewayClient;
 
   beforeAll(async () => {
     bridge = await startFakeBridge({
@@ -308,6 +310,7 @@ describe("subrequests over a fake LLBBridge", () => {
       Return: () => ({}),
     });
     client = new BridgeClient(bridge.address);
+    fe = new GatewayClient(client, opts);
   });
   afterAll(async () => {
     client.close();
@@ -315,7 +318,7 @@ describe("subrequests over a fake LLBBridge", () => {
   });
 
   it("reads the manifest like a build and returns metadata only", async () => {
-    const res = await subrequestResult(client, caps, env, "frontend.targets");
+    const res = await subrequestResult(fe, "frontend.targets");
     expect(res.ref).toBeUndefined();
     expect(Object.keys(res.metadata ?? {}).sort()).toEqual(["result.json", "result.txt", "version"]);
     expect(new TextDecoder().decode(res.metadata?.["result.txt"])).toContain("hello (default)");
@@ -324,26 +327,26 @@ describe("subrequests over a fake LLBBridge", () => {
   });
 
   it("lint carries result.statuscode", async () => {
-    const res = await subrequestResult(client, caps, env, "frontend.lint");
+    const res = await subrequestResult(fe, "frontend.lint");
     expect(new TextDecoder().decode(res.metadata?.["result.statuscode"])).toBe("1");
   });
 
   it("describe reads nothing", async () => {
     const before = bridge.calls.Solve?.length ?? 0;
-    const res = await subrequestResult(client, caps, env, "frontend.subrequests.describe");
+    const res = await subrequestResult(fe, "frontend.subrequests.describe");
     expect(new TextDecoder().decode(res.metadata?.["result.txt"])).toMatch(/^NAME\s+VERSION\s+DESCRIPTION\n/);
     expect(bridge.calls.Solve?.length ?? 0).toBe(before);
   });
 
   it("returns the result through Return", async () => {
-    await answerSubrequest(client, caps, env, "frontend.outline");
+    await answerSubrequest(client, fe, "frontend.outline");
     const ret = bridge.calls.Return?.at(-1) as moby.buildkit.v1.frontend.ReturnRequest;
     expect(ret.result?.ref).toBeFalsy();
     expect(new TextDecoder().decode(ret.result?.metadata?.version)).toBe("1.0.0");
   });
 
   it("answers an unknown request with BuildKit's unsupported-subrequest error", async () => {
-    await answerSubrequest(client, caps, env, "frontend.convertllb");
+    await answerSubrequest(client, fe, "frontend.convertllb");
     const ret = bridge.calls.Return?.at(-1) as moby.buildkit.v1.frontend.ReturnRequest;
     expect(ret.error?.message).toBe("unsupported request frontend.convertllb");
     expect(ret.error?.details?.[0]?.type_url).toBe(SUBREQUEST_DETAIL_TYPE_URL);
