@@ -1,29 +1,15 @@
+import { type BuildConfig, configOf } from "../gateway/build-config.js";
 import { FrontendCap } from "../gateway/caps.js";
 import type { Result } from "../gateway/client.js";
 import { Code, FrontendError, type SourceLocation } from "../gateway/errors.js";
 import type { FrontendClient } from "../gateway/frontend-client.js";
-import {
-  buildArgs,
-  contextKey as contextKeyOpt,
-  dockerfileKey as dockerfileKeyOpt,
-  filename as filenameOpt,
-  forceNetworkMode,
-  formatPlatform,
-  imageResolveMode,
-  labels,
-  noCache as noCacheOpt,
-  type Opts,
-  platforms,
-  sourceDateEpoch,
-  target,
-} from "../gateway/opts.js";
+import { formatPlatform } from "../gateway/opts.js";
 import { buildGraph } from "../graph/build-graph.js";
 import { contextSource } from "../graph/context.js";
 import { imageConfig } from "../image/config.js";
 import { lintWarnings } from "../lint/index.js";
 import { marshal, normalizeImageRef, type SourceMap } from "../llb/index.js";
 import { log } from "../log.js";
-import { DEFAULT_FILENAME } from "../manifest/defaults.js";
 import { formatDiagnostic, ManifestError } from "../manifest/errors.js";
 import { parseManifest } from "../manifest/parse.js";
 import type { Manifest, Span } from "../manifest/types.js";
@@ -49,11 +35,12 @@ export interface BuildOutcome {
  * static, and only then describe the FROM scratch image. Throws FrontendError for our own
  * errors; a failed Solve propagates as the bridge's error so BuildKit's details survive.
  */
-export async function runBuild(client: FrontendClient): Promise<BuildOutcome> {
-  const { opts, sessionId, workers, caps } = client.buildOpts();
-  const filename = filenameOpt(opts) || DEFAULT_FILENAME;
-  const dockerfileKey = dockerfileKeyOpt(opts);
-  const contextKey = contextKeyOpt(opts);
+export async function runBuild(
+  client: FrontendClient,
+  config: BuildConfig = configOf(client.buildOpts()),
+): Promise<BuildOutcome> {
+  const { sessionId, caps } = client.buildOpts();
+  const { filename, dockerfileKey, contextKey } = config;
   const inputs = await client.inputs();
   if (inputs[contextKey]) {
     throw new FrontendError(
@@ -89,8 +76,8 @@ export async function runBuild(client: FrontendClient): Promise<BuildOutcome> {
     throw err;
   }
 
-  const platform = targetPlatform(opts, workers[0]?.platforms ?? []);
-  const resolveMode = imageResolveMode(opts);
+  const platform = targetPlatform(config.platforms);
+  const resolveMode = config.imageResolveMode;
   const imageSpan = manifest.build.image.span;
   // The context the build copies data from, filtered exactly as the build filters it.
   const ignored = [
@@ -113,18 +100,17 @@ export async function runBuild(client: FrontendClient): Promise<BuildOutcome> {
   if (resolved.status === "rejected") throw resolved.reason;
   if (listed.status === "rejected") throw listed.reason;
   const base = resolved.value;
-  const epoch = sourceDateEpoch(opts);
-  const noCache = noCacheOpt(opts);
+  const { epoch, noCache } = config;
   let plan: BuildPlan;
   try {
     plan = planBuild(manifest, {
       platform,
       baseEnv: base.env,
       ...(base.digest ? { baseDigest: base.digest } : {}),
-      network: forceNetworkMode(opts),
+      network: config.network,
       imageResolveMode: resolveMode,
-      buildArgs: buildArgs(opts),
-      target: target(opts),
+      buildArgs: config.buildArgs,
+      target: config.target,
       ...(noCache !== undefined ? { noCache } : {}),
       ...(epoch !== undefined ? { epoch } : {}),
     });
@@ -177,7 +163,7 @@ export async function runBuild(client: FrontendClient): Promise<BuildOutcome> {
   // Without the gateway.warnings cap nothing is sent, so nothing is worked out.
   if (caps.frontend.has(FrontendCap.Warnings)) {
     const argWarning = undeclaredArgsWarning(
-      undeclaredBuildArgs(manifest, buildArgs(opts)),
+      undeclaredBuildArgs(manifest, config.buildArgs),
       manifest,
       source,
       outputDef.root,
@@ -203,30 +189,27 @@ export async function runBuild(client: FrontendClient): Promise<BuildOutcome> {
   }
 
   const imageRef = await solveMarshalled(client, marshal(graph.image, { platform }), at);
-  const config = imageConfig(manifest, plan, {
-    labels: Object.fromEntries(labels(opts)),
+  const image = imageConfig(manifest, plan, {
+    labels: Object.fromEntries(config.labels),
     base: { name: normalizeImageRef(manifest.build.image.value), digest: base.digest },
-    ...(opts["vcs:source"] ? { source: opts["vcs:source"] } : {}),
-    ...(opts["vcs:revision"] ? { revision: opts["vcs:revision"] } : {}),
+    ...config.vcs,
   });
   const metadata: Record<string, Uint8Array> = {
-    "containerimage.config": new TextEncoder().encode(JSON.stringify(config)),
+    "containerimage.config": new TextEncoder().encode(JSON.stringify(image)),
   };
   // The exporter clamps layer timestamps to it, so two builds give the same image ID.
   if (epoch !== undefined) metadata["source.date.epoch"] = new TextEncoder().encode(String(epoch));
   return { manifest, result: { ref: { id: imageRef.id }, metadata } };
 }
 
-function targetPlatform(opts: Opts, workers: Platform[]): Platform {
-  const worker = workers[0] ?? { os: "linux", architecture: "amd64" };
-  const requested = platforms(opts, worker) ?? [worker];
+function targetPlatform(requested: Platform[]): Platform {
   if (requested.length > 1) {
     throw new FrontendError(
       `several target platforms were requested (${requested.map(formatPlatform).join(", ")}); scratchkit builds one platform per build for now`,
       Code.Unimplemented,
     );
   }
-  const p = requested[0] ?? worker;
+  const p = requested[0] as Platform;
   log.debug({ platform: formatPlatform(p) }, "target platform");
   return p;
 }
