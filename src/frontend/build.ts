@@ -1,8 +1,9 @@
-import { type BuildConfig, configOf } from "../gateway/build-config.js";
+import type { BuildConfig } from "../gateway/build-config.js";
 import { FrontendCap } from "../gateway/caps.js";
 import type { Result } from "../gateway/client.js";
 import { Code, FrontendError, type SourceLocation } from "../gateway/errors.js";
 import type { FrontendClient } from "../gateway/frontend-client.js";
+import type { ManifestSource } from "../gateway/located.js";
 import { formatPlatform } from "../gateway/opts.js";
 import { buildGraph } from "../graph/build-graph.js";
 import { contextSource } from "../graph/context.js";
@@ -21,38 +22,28 @@ import { requireArtifacts } from "./artifacts.js";
 import { resolveBase } from "./base-image.js";
 import { undeclaredArgsWarning, undeclaredBuildArgs } from "./build-args.js";
 import { contextDataDirs, listContext, requireContextData } from "./context-data.js";
-import { readContextDockerignore, readDefinition } from "./definition.js";
 import { parseDockerignore } from "./dockerignore.js";
 import { solveMarshalled } from "./solve.js";
 
-export interface BuildOutcome {
-  result: Result;
-  manifest: Manifest;
+/** What the frontend read before building: the manifest, and the .dockerignore that applies. */
+export interface BuildInput {
+  source: ManifestSource;
+  dockerignore: string;
 }
 
 /**
- * One whole build: read the manifest, plan it, build the artifacts, verify that they are
+ * One whole build: parse the manifest, plan it, build the artifacts, verify that they are
  * static, and only then describe the FROM scratch image. Throws FrontendError for our own
  * errors; a failed Solve propagates as the bridge's error so BuildKit's details survive.
  */
 export async function runBuild(
   client: FrontendClient,
-  config: BuildConfig = configOf(client.buildOpts()),
-): Promise<BuildOutcome> {
+  config: BuildConfig,
+  input: BuildInput,
+): Promise<Result> {
   const { sessionId, caps } = client.buildOpts();
-  const { filename, dockerfileKey, contextKey } = config;
-  const inputs = await client.inputs();
-  if (inputs[contextKey]) {
-    throw new FrontendError(
-      `the build context came as a frontend input (${contextKey}); scratchkit reads the context from the client's local directory only`,
-      Code.Unimplemented,
-    );
-  }
-
-  const [definition, contextIgnore] = await Promise.all([
-    readDefinition(client, inputs[dockerfileKey], dockerfileKey, filename),
-    readContextDockerignore(client, contextKey),
-  ]);
+  const { filename, contextKey } = config;
+  const definition = input.source;
   const located = (message: string, code: number, spans: Span[]) =>
     new FrontendError(message, code, sourceAt(filename, definition.text, spans));
   /** One `file:line:col: message` line per span, and those lines shown under the error. */
@@ -80,10 +71,7 @@ export async function runBuild(
   const resolveMode = config.imageResolveMode;
   const imageSpan = manifest.build.image.span;
   // The context the build copies data from, filtered exactly as the build filters it.
-  const ignored = [
-    ...parseDockerignore(definition.ignore ?? contextIgnore ?? ""),
-    ...manifest.build.contextExclude,
-  ];
+  const ignored = [...parseDockerignore(input.dockerignore), ...manifest.build.contextExclude];
   const context = contextSource(contextKey, {
     sessionId,
     include: manifest.build.contextInclude,
@@ -199,7 +187,7 @@ export async function runBuild(
   };
   // The exporter clamps layer timestamps to it, so two builds give the same image ID.
   if (epoch !== undefined) metadata["source.date.epoch"] = new TextEncoder().encode(String(epoch));
-  return { manifest, result: { ref: { id: imageRef.id }, metadata } };
+  return { ref: { id: imageRef.id }, metadata };
 }
 
 function targetPlatform(requested: Platform[]): Platform {

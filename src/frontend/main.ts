@@ -3,11 +3,10 @@
 import { openBridge } from "../gateway/bridge.js";
 import { statusFromError } from "../gateway/errors.js";
 import { type FrontendClient, GatewayClient } from "../gateway/frontend-client.js";
-import { parseFrontendEnv, requestId } from "../gateway/opts.js";
+import { parseFrontendEnv } from "../gateway/opts.js";
 import { type RpcTimes, timedClient } from "../gateway/timed-client.js";
 import { log } from "../log.js";
-import { answerSubrequest } from "../subrequests/handle.js";
-import { runBuild } from "./build.js";
+import { serve } from "./dispatch.js";
 
 async function main(): Promise<void> {
   const started = performance.now();
@@ -21,13 +20,9 @@ async function main(): Promise<void> {
     const client: FrontendClient = log.isLevelEnabled("debug")
       ? timedClient(gateway, started, rpcs)
       : gateway;
-    const request = requestId(fe.opts);
-    // --call outline/targets/check: answer with metadata only, nothing is built.
-    if (request !== undefined) return await answerSubrequest(bridge.client, client, request);
-    const outcome = await runBuild(client);
-    await bridge.client.returnResult(outcome.result);
-    phases.return = performance.now() - started;
+    if (await serve(bridge.client, client)) phases.return = performance.now() - started;
   } catch (err) {
+    // The environment could not be parsed, or returning the result failed.
     log.debug({ err }, "build failed");
     await bridge.client.returnError(statusFromError(err));
   } finally {

@@ -97,12 +97,41 @@ export class FrontendError extends Error {
 }
 
 /**
+ * BuildKit registers errdefs.Subrequest with typeurl as JSON; clients recognise an
+ * unsupported request by this detail (errdefs.UnsupportedSubrequestError).
+ */
+export const SUBREQUEST_DETAIL_TYPE_URL = "github.com/moby/buildkit/errdefs.Subrequest+json";
+
+/** A subrequest (`requestid`) this frontend does not answer. */
+export class UnsupportedSubrequestError extends Error {
+  override readonly name = "UnsupportedSubrequestError";
+  constructor(readonly request: string) {
+    super(`unsupported request ${request}`);
+  }
+}
+
+/** The Return status for a request we do not answer, as BuildKit's NewUnsupportedSubrequestError gives it. */
+export function unsupportedStatus(request: string): google.rpc.Status {
+  return google.rpc.Status.create({
+    code: Code.Unknown,
+    message: `unsupported request ${request}`,
+    details: [
+      google.protobuf.Any.create({
+        type_url: SUBREQUEST_DETAIL_TYPE_URL,
+        value: Buffer.from(JSON.stringify({ name: request }), "utf8"),
+      }),
+    ],
+  });
+}
+
+/**
  * Maps anything thrown to the status for Return: BuildKit's own failures pass
  * through unchanged (keeping its details, e.g. the failing vertex's source),
- * FrontendError keeps its code and source, OptsError is InvalidArgument,
- * everything else Unknown.
+ * FrontendError keeps its code and source, OptsError is InvalidArgument, an unsupported
+ * subrequest carries BuildKit's Subrequest detail, everything else is Unknown.
  */
 export function statusFromError(err: unknown): google.rpc.Status {
+  if (err instanceof UnsupportedSubrequestError) return unsupportedStatus(err.request);
   if (err instanceof BridgeCallError) {
     return google.rpc.Status.create({
       code: err.status.code || Code.Unknown,

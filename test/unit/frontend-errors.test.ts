@@ -8,9 +8,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as grpc from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runBuild } from "../../src/frontend/build.js";
 import { isBuiltinArg, undeclaredBuildArgs } from "../../src/frontend/build-args.js";
 import { MAX_MANIFEST_BYTES } from "../../src/frontend/definition.js";
+import { frontendResult } from "../../src/frontend/dispatch.js";
 import { capsFromPong } from "../../src/gateway/caps.js";
 import { BridgeCallError, BridgeClient } from "../../src/gateway/client.js";
 import { decodeSourceDetail, FrontendError } from "../../src/gateway/errors.js";
@@ -178,7 +178,7 @@ async function run(bridge: FakeBridge, setup: Setup) {
     env[`BUILDKIT_FRONTEND_OPT_${i}`] = `${k}=${v}`;
   }
   try {
-    const outcome = await runBuild(
+    const outcome = await frontendResult(
       new GatewayClient(client, {
         opts: parseOpts(env),
         sessionId: "session-1",

@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { HAZARD_BUDGET } from "../../src/elf/index.js";
-import { runBuild } from "../../src/frontend/build.js";
+import { frontendResult } from "../../src/frontend/dispatch.js";
 import { capsFromPong } from "../../src/gateway/caps.js";
 import { BridgeClient } from "../../src/gateway/client.js";
 import { FrontendError } from "../../src/gateway/errors.js";
@@ -126,7 +126,7 @@ async function run(bridge: FakeBridge, setup: Setup = {}) {
     env[`BUILDKIT_FRONTEND_OPT_${i}`] = `${k}=${v}`;
   }
   try {
-    const outcome = await runBuild(
+    const outcome = await frontendResult(
       new GatewayClient(client, {
         opts: parseOpts(env),
         sessionId: "session-1",
@@ -135,7 +135,7 @@ async function run(bridge: FakeBridge, setup: Setup = {}) {
       }),
     );
     return {
-      outcome,
+      outcome: { result: outcome },
       reads,
       dirReads,
       events,
