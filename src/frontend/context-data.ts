@@ -3,11 +3,13 @@
 // BuildKit's raw "failed to compute cache key" and no manifest line.
 import { posix } from "node:path";
 import { BridgeCallError, type Stat } from "../gateway/client.js";
+import { Code } from "../gateway/errors.js";
 import { goFileKind } from "../gateway/file-mode.js";
 import type { FrontendClient, Ref } from "../gateway/frontend-client.js";
+import { LocatedError } from "../gateway/located.js";
 import { marshal, type Platform, type State } from "../llb/index.js";
 import { closest } from "../manifest/suggest.js";
-import type { DataFile, Manifest, Span } from "../manifest/types.js";
+import type { DataFile, Manifest } from "../manifest/types.js";
 import { isNotFound } from "./solve.js";
 
 /** Directory of the context ("/" for its top) → what it holds; undefined when it is not there. */
@@ -76,18 +78,21 @@ export function missingContextData(data: DataFile[], listing: ContextListing): D
 }
 
 /**
- * Fails through `fail` (one located line per missing entry) when the target's context data
- * is not all in the listing. `filtered`: .dockerignore or build.context patterns apply.
+ * Throws a LocatedError (NotFound, one located line per missing entry) when the target's
+ * context data is not all in the listing. `filtered`: .dockerignore or build.context apply.
  */
 export async function requireContextData(
   listed: ContextListed,
   data: DataFile[],
-  opts: { filtered: boolean; fail: (at: Array<{ span: Span; message: string }>) => Error },
+  opts: { filtered: boolean },
 ): Promise<void> {
   const missing = missingContextData(data, listed.listing);
   if (missing.length === 0) return;
   const lines = await describeMissing(listed.ref, missing, listed.listing, opts.filtered);
-  throw opts.fail(missing.map((d, i) => ({ span: d.span, message: lines[i] ?? "" })));
+  throw LocatedError.at(
+    missing.map((d, i) => ({ span: d.span, message: lines[i] ?? "" })),
+    Code.NotFound,
+  );
 }
 
 /**

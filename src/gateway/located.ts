@@ -12,17 +12,20 @@ export interface At {
   message: string;
 }
 
-/** An error about manifest lines, with its gRPC code; the manifest text is attached later. */
-export class LocatedError extends Error {
+/**
+ * An error about manifest lines, with its gRPC code; the manifest text is attached later
+ * (until then it is a FrontendError without a source).
+ */
+export class LocatedError extends FrontendError {
   override readonly name = "LocatedError";
   constructor(
     message: string,
-    readonly code: number,
+    code: number,
     readonly spans: Span[],
     /** When set, the message is one `file:line:col: message` line per entry, once the file is known. */
     readonly at?: At[],
   ) {
-    super(message);
+    super(message, code);
   }
 
   /** One `file:line:col: message` line per entry, and those lines shown under the error. */
