@@ -13,6 +13,11 @@ export interface ContextOptions {
   /** The context's local name; default "context". */
   contextKey?: string;
   sessionId?: string;
+  /**
+   * The manifest's name in its directory, as the frontend's `filename` option gives it
+   * (default: the manifest's own filename); the CLI reads a path and passes its base name.
+   */
+  filename?: string;
 }
 
 /** The build context as the build reads it. */
@@ -28,7 +33,7 @@ export interface BuildContext {
  */
 export function buildContext(manifest: Manifest, opts: ContextOptions): BuildContext {
   const ignored = [...parseDockerignore(opts.dockerignore), ...manifest.build.contextExclude];
-  const { filename } = manifest;
+  const filename = opts.filename ?? manifest.filename;
   const state = contextSource(opts.contextKey ?? "context", {
     ...(opts.sessionId ? { sessionId: opts.sessionId } : {}),
     include: manifest.build.contextInclude,
@@ -38,8 +43,8 @@ export function buildContext(manifest: Manifest, opts: ContextOptions): BuildCon
 }
 
 /** The manifest as the source map its steps point into. */
-export function manifestSourceMap(manifest: Manifest): SourceMap {
-  return { filename: manifest.filename, data: new TextEncoder().encode(manifest.source), language: "YAML" };
+export function manifestSourceMap(manifest: Manifest, filename = manifest.filename): SourceMap {
+  return { filename, data: new TextEncoder().encode(manifest.source), language: "YAML" };
 }
 
 /** The build's graph (build stage output and final image) from its plan. Pure. */
@@ -48,6 +53,6 @@ export function assembleBuild(
   plan: BuildPlan,
   opts: ContextOptions,
 ): BuildGraph & { source: SourceMap } {
-  const source = manifestSourceMap(manifest);
+  const source = manifestSourceMap(manifest, opts.filename);
   return { ...buildGraph(plan, { context: buildContext(manifest, opts).state, source }), source };
 }

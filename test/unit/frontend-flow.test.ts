@@ -14,6 +14,8 @@ import { FrontendError } from "../../src/gateway/errors.js";
 import { GatewayClient } from "../../src/gateway/frontend-client.js";
 import { parseOpts } from "../../src/gateway/opts.js";
 import { moby, pb } from "../../src/gen/proto.js";
+import { manifestDefinition } from "../../src/graph/definition.js";
+import { parseManifest } from "../../src/manifest/index.js";
 import { type FakeBridge, startFakeBridge } from "./fixtures/fake-bridge.js";
 
 const MANIFEST = [
@@ -152,6 +154,36 @@ describe("frontend flow against a fake LLBBridge", () => {
     bridge = await startFakeBridge();
   });
   afterAll(() => bridge.stop());
+
+  it("sends the very image definition `scratchkit llb` assembles for the same manifest, .dockerignore and options", async () => {
+    const dockerignore = "# build products\n*.o\n!keep.o\n/tmp\n";
+    const { solves } = await run(bridge, { dockerignore, opts: { "build-arg:UNUSED": "x" } });
+    const sent = (solves.at(-1) as moby.buildkit.v1.frontend.SolveRequest).Definition ?? {};
+    expect(describeDef(sent).files.length).toBeGreaterThan(0);
+    const cli = manifestDefinition(
+      parseManifest(MANIFEST, "scratchkit.yaml"),
+      {
+        platform: { os: "linux", architecture: "amd64" },
+        // what the fake bridge's ResolveImageConfig answers
+        baseEnv: ["PATH=/opt/bin:/usr/bin:/bin", "LANG=C"],
+        baseDigest: "sha256:0000000000000000000000000000000000000000000000000000000000000000",
+      },
+      { dockerignore, sessionId: "session-1" },
+    );
+    const bytes = pb.Definition.encode(pb.Definition.create(sent)).finish();
+    expect(Buffer.from(bytes).equals(Buffer.from(cli.bytes))).toBe(true);
+    // and it is not the definition without the .dockerignore
+    const unfiltered = manifestDefinition(
+      parseManifest(MANIFEST, "scratchkit.yaml"),
+      {
+        platform: { os: "linux", architecture: "amd64" },
+        baseEnv: ["PATH=/opt/bin:/usr/bin:/bin", "LANG=C"],
+        baseDigest: "sha256:0000000000000000000000000000000000000000000000000000000000000000",
+      },
+      { sessionId: "session-1", dockerignore: "" },
+    );
+    expect(Buffer.from(bytes).equals(Buffer.from(unfiltered.bytes))).toBe(false);
+  });
 
   it("reads the manifest, builds, verifies by ranged reads, then returns the image with its config", async () => {
     const { outcome, reads, dirReads, events, solves } = await run(bridge);
