@@ -2,6 +2,7 @@
 // ignored, and the build says so, as Docker's builder does ("One or more build-args [X] were
 // not consumed").
 import type { Warning } from "../gateway/frontend-client.js";
+import type { SourceMap } from "../llb/index.js";
 import { closest } from "../manifest/suggest.js";
 import type { Manifest } from "../manifest/types.js";
 
@@ -32,7 +33,7 @@ export function undeclaredBuildArgs(manifest: Manifest, given: ReadonlyMap<strin
 export function undeclaredArgsWarning(
   names: string[],
   manifest: Manifest,
-  source: { filename: string; data: Uint8Array; language?: string },
+  source: SourceMap,
   digest: string,
 ): Warning | undefined {
   if (names.length === 0) return undefined;

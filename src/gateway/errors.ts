@@ -3,7 +3,7 @@
 // for the client, so a Source detail makes buildx print the manifest snippet
 // exactly like a Dockerfile error.
 import { google } from "../gen/proto.js";
-import { BridgeCallError } from "./client.js";
+import { BridgeCallError, returnableCode } from "./client.js";
 import { OptsError } from "./opts.js";
 
 /** gRPC codes we use (google.rpc.Code). */
@@ -77,7 +77,7 @@ export interface ErrorStatusInit {
 
 export function errorStatus(init: ErrorStatusInit): google.rpc.Status {
   return google.rpc.Status.create({
-    code: init.code ? init.code : Code.Unknown,
+    code: returnableCode(init.code),
     message: init.message,
     details: init.source ? [sourceDetail(init.source)] : [],
   });
@@ -134,7 +134,7 @@ export function statusFromError(err: unknown): google.rpc.Status {
   if (err instanceof UnsupportedSubrequestError) return unsupportedStatus(err.request);
   if (err instanceof BridgeCallError) {
     return google.rpc.Status.create({
-      code: err.status.code || Code.Unknown,
+      code: returnableCode(err.status.code),
       message: err.status.message,
       details: err.status.details,
     });

@@ -1,6 +1,8 @@
 // What a frontend needs from BuildKit, as an interface (the shape of BuildKit's
 // frontend/gateway/client: Client, Reference, BuildOpts). The gRPC bridge implements it
 // (GatewayClient); tests and the bench's timing wrap or replace it.
+
+import type { SourceMap } from "../llb/index.js";
 import { type Caps, FrontendCap } from "./caps.js";
 import type {
   BridgeClient,
@@ -42,7 +44,7 @@ export interface Warning {
   /** Default 1, BuildKit's warning level. */
   level?: number;
   /** The file the ranges are in, so clients print its lines. */
-  source?: { filename: string; data: Uint8Array; language?: string };
+  source?: SourceMap;
   ranges?: Array<{ start: { line: number; character?: number }; end: { line: number; character?: number } }>;
 }
 

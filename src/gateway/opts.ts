@@ -3,6 +3,7 @@
 // there is no other channel for opts. Pure functions over an env object.
 
 import { normalizePlatform } from "../llb/platform.js";
+import type { ImageResolveMode, NetworkMode, Platform } from "../platform.js";
 
 export type Env = Readonly<Record<string, string | undefined>>;
 /**
@@ -11,11 +12,7 @@ export type Env = Readonly<Record<string, string | undefined>>;
  */
 export type Opts = Readonly<Record<string, string>>;
 
-export interface Platform {
-  os: string;
-  architecture: string;
-  variant?: string;
-}
+export type { ImageResolveMode, NetworkMode, Platform } from "../platform.js";
 
 export interface WorkerInfo {
   id: string;
@@ -163,8 +160,6 @@ export function noCache(opts: Opts): true | string[] | undefined {
     .filter((s) => s !== "");
 }
 
-export type NetworkMode = "sandbox" | "host" | "none";
-
 /** `force-network-mode`: default network for RUN-like steps. */
 export function forceNetworkMode(opts: Opts): NetworkMode {
   const v = opts["force-network-mode"] ?? "";
@@ -181,8 +176,6 @@ export function forceNetworkMode(opts: Opts): NetworkMode {
       throw new OptsError(`invalid force-network-mode "${v}" (expected none, host or sandbox)`);
   }
 }
-
-export type ImageResolveMode = "default" | "pull" | "local";
 
 /** `image-resolve-mode`: BuildKit's image.resolvemode values. */
 export function imageResolveMode(opts: Opts): ImageResolveMode {
@@ -271,9 +264,7 @@ export function parsePlatform(spec: string, defaultPlatform?: Platform): Platfor
   });
 }
 
-export function formatPlatform(p: Platform): string {
-  return p.variant ? `${p.os}/${p.architecture}/${p.variant}` : `${p.os}/${p.architecture}`;
-}
+export { formatPlatform } from "../platform.js";
 
 /** `platform` CSV → normalized target platforms; undefined when not requested (use the worker's). */
 export function platforms(opts: Opts, defaultPlatform?: Platform): Platform[] | undefined {

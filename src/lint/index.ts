@@ -1,6 +1,7 @@
 // Lint: findings about a valid manifest that build fine but ship something worse than they
 // could. Served as `--call check` (src/subrequests) and as build warnings (lintWarnings).
 import type { Warning } from "../gateway/frontend-client.js";
+import type { SourceMap } from "../llb/index.js";
 import type { Manifest } from "../manifest/types.js";
 import { ManifestLocator } from "./locate.js";
 import { type LintFinding, runChecks } from "./rules.js";
@@ -15,13 +16,6 @@ export function lint(
   return runChecks(manifest, where);
 }
 
-/** The manifest as pb.SourceInfo, so clients print the lines a warning is about. */
-export interface LintSource {
-  filename: string;
-  data: Uint8Array;
-  language?: string;
-}
-
 /**
  * The findings as build warnings (the gateway encodes them as Warn requests), shaped like the Dockerfile frontend's lint
  * warnings: short `Rule: detail (line N)`, the description as detail, the rule's URL and the
@@ -30,7 +24,7 @@ export interface LintSource {
  */
 export function lintWarnings(
   manifest: Manifest,
-  source: LintSource,
+  source: SourceMap,
   digest = "",
   opts: { skip?: string[] } = {},
 ): Warning[] {

@@ -2,7 +2,7 @@ import { pb } from "../gen/proto.js";
 import { Caps } from "./caps.js";
 import { platformToPb } from "./platform.js";
 import { compareStrings } from "./sorted.js";
-import type { OpOptions, Platform } from "./types.js";
+import type { NetworkMode, OpOptions, Platform } from "./types.js";
 import {
   baseOp,
   type HasOutput,
@@ -21,7 +21,7 @@ export interface RunOptions extends OpOptions {
   /** Default "/". */
   cwd?: string;
   user?: string;
-  network?: "sandbox" | "host" | "none";
+  network?: NetworkMode;
   mounts?: MountSpec[];
 }
 

@@ -1,22 +1,16 @@
 // Gate findings as BuildKit warnings (LLBBridge Warn, cap gateway.warnings). Pure construction,
 // plus a sender that never lets a warning break the build.
 import type { Warning } from "../gateway/frontend-client.js";
+import type { SourceMap } from "../llb/index.js";
 import { OUTPUT_DIR } from "../manifest/defaults.js";
 import type { GateWarning } from "./static-gate.js";
-
-/** The manifest as BuildKit's pb.SourceInfo wants it, so clients print the artifact's lines. */
-export interface WarnSource {
-  filename: string;
-  data: Uint8Array;
-  language?: string;
-}
 
 /**
  * One warning per finding (the gateway encodes it as a Warn request). `digest` is the op whose output was verified (the build step):
  * BuildKit attaches the warning to that vertex, as dockerui attaches lint warnings to the
  * definition's vertex.
  */
-export function warnRequests(warnings: GateWarning[], source: WarnSource, digest: string): Warning[] {
+export function warnRequests(warnings: GateWarning[], source: SourceMap, digest: string): Warning[] {
   return warnings.map(({ artifact, finding, shown }) => ({
     digest,
     message: `${OUTPUT_DIR}/${shown ?? artifact.path} ${finding.short}`,
