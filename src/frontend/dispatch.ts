@@ -10,7 +10,7 @@ import { log } from "../log.js";
 import { answerFor, answerWithoutManifest, isSupported, needsManifest } from "../subrequests/handle.js";
 import { type SubrequestAnswer, toResult } from "../subrequests/result.js";
 import { runBuild } from "./build.js";
-import { readContextDockerignore, readDefinition } from "./definition.js";
+import { readContextDockerignore, readManifestFile } from "./read-manifest.js";
 
 /**
  * Runs the request `client` was started for and Returns its result or its error over
@@ -43,7 +43,7 @@ export async function frontendResult(client: FrontendClient): Promise<Result> {
     );
   }
   const [definition, contextIgnore] = await Promise.all([
-    readDefinition(client, inputs[config.dockerfileKey], config.dockerfileKey, config.filename),
+    readManifestFile(client, inputs[config.dockerfileKey], config.dockerfileKey, config.filename),
     // Only a build reads the context; read its .dockerignore alongside the manifest.
     request === undefined ? readContextDockerignore(client, config.contextKey) : undefined,
   ]);

@@ -23,8 +23,11 @@ export const Code = {
  */
 export const SOURCE_DETAIL_TYPE_URL = "github.com/moby/buildkit/errdefs.Source+json";
 
-/** A manifest location, lines 1-based and inclusive. */
-export interface SourceLocation {
+/**
+ * The file an error is about and its line ranges (1-based, inclusive): BuildKit's
+ * errdefs.Source. Not llb's SourceLocation, which places an op in a source map.
+ */
+export interface ErrorSource {
   filename: string;
   /** Full file content; buildx prints the lines around the range from it. */
   data: Uint8Array | string;
@@ -39,7 +42,7 @@ export interface SourceDetailJson {
   ranges?: { start?: { line?: number; character?: number }; end?: { line?: number; character?: number } }[];
 }
 
-export function sourceDetail(src: SourceLocation): google.protobuf.Any {
+export function sourceDetail(src: ErrorSource): google.protobuf.Any {
   const data = typeof src.data === "string" ? Buffer.from(src.data, "utf8") : Buffer.from(src.data);
   const info: NonNullable<SourceDetailJson["info"]> = { filename: src.filename };
   // omitempty, like Go: leave out what is empty rather than sending "" values.
@@ -56,10 +59,10 @@ export function sourceDetail(src: SourceLocation): google.protobuf.Any {
 }
 
 /** Decodes a Source detail (ours or BuildKit's); undefined for any other detail type. */
-export function decodeSourceDetail(any: google.protobuf.Any.$Properties): SourceLocation | undefined {
+export function decodeSourceDetail(any: google.protobuf.Any.$Properties): ErrorSource | undefined {
   if (any.type_url !== SOURCE_DETAIL_TYPE_URL || !any.value) return undefined;
   const json = JSON.parse(Buffer.from(any.value).toString("utf8")) as SourceDetailJson;
-  const out: SourceLocation = {
+  const out: ErrorSource = {
     filename: json.info?.filename ?? "",
     data: Buffer.from(json.info?.data ?? "", "base64"),
     ranges: (json.ranges ?? []).map((r) => ({ start: r.start?.line ?? 0, end: r.end?.line ?? 0 })),
@@ -72,7 +75,7 @@ export interface ErrorStatusInit {
   /** gRPC code; default 2 (Unknown). Code 0 would make BuildKit reject the Return. */
   code?: number;
   message: string;
-  source?: SourceLocation;
+  source?: ErrorSource;
 }
 
 export function errorStatus(init: ErrorStatusInit): google.rpc.Status {
@@ -89,7 +92,7 @@ export class FrontendError extends Error {
   constructor(
     message: string,
     readonly code: number = Code.Unknown,
-    readonly source?: SourceLocation,
+    readonly source?: ErrorSource,
     options?: ErrorOptions,
   ) {
     super(message, options);

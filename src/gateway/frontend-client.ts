@@ -3,7 +3,7 @@
 // (GatewayClient); tests and the bench's timing wrap or replace it.
 
 import type { SourceMap } from "../llb/index.js";
-import { type Caps, FrontendCap } from "./caps.js";
+import { FrontendCap, type ServerCaps } from "./caps.js";
 import type {
   BridgeClient,
   Definition,
@@ -23,7 +23,7 @@ export interface BuildOpts {
   sessionId: string;
   workers: WorkerInfo[];
   /** What the server supports, from Ping. */
-  caps: Caps;
+  caps: ServerCaps;
 }
 
 /** A solved result's filesystem, read lazily (BuildKit's Reference). */

@@ -4,7 +4,7 @@
 import { formatDiagnostic, ManifestError } from "../manifest/errors.js";
 import type { Span } from "../manifest/types.js";
 import { PlanError } from "../plan/errors.js";
-import { Code, FrontendError, type SourceLocation } from "./errors.js";
+import { Code, type ErrorSource, FrontendError } from "./errors.js";
 
 /** One line of a located message: what is wrong at `span`. */
 export interface At {
@@ -73,7 +73,7 @@ export function withManifestSource(err: unknown, source: ManifestSource): unknow
 }
 
 /** The manifest and the lines an error is about, for buildx to print under the message. */
-export function sourceAt(source: ManifestSource, spans: Span[]): SourceLocation {
+export function sourceAt(source: ManifestSource, spans: Span[]): ErrorSource {
   return {
     filename: source.filename,
     data: source.text,

@@ -4,7 +4,7 @@ import type { SourceMap, State } from "../llb/index.js";
 import type { Manifest } from "../manifest/types.js";
 import type { BuildPlan } from "../plan/types.js";
 import { type BuildGraph, buildGraph } from "./build-graph.js";
-import { contextSource } from "./context.js";
+import { contextSource } from "./context-source.js";
 import { parseDockerignore } from "./dockerignore.js";
 
 export interface ContextOptions {

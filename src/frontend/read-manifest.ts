@@ -15,7 +15,7 @@ export const MAX_MANIFEST_BYTES = 1 << 20;
  * Reads the manifest (and its own `<name>.dockerignore`) from the client's definition
  * directory, or from the `dockerfile` frontend input when the # syntax= forwarder sends one.
  */
-export async function readDefinition(
+export async function readManifestFile(
   client: FrontendClient,
   input: Definition | undefined,
   key: string,
