@@ -2,10 +2,10 @@
 // (one JSON object per op and line), or as a Graphviz graph with --dot.
 import { existsSync, readFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
-import { parsePlatform } from "../gateway/opts.js";
 import { manifestDefinition } from "../graph/definition.js";
 import { toDot } from "../llb/dot.js";
 import { dumpDefinition } from "../llb/dump.js";
+import { parsePlatform } from "../platform.js";
 import { type Command, UsageError } from "./command.js";
 import { readManifest } from "./manifest-file.js";
 

@@ -2,8 +2,8 @@
 // opt as BUILDKIT_FRONTEND_OPT_<i>=<key>=<value> (i in no particular order);
 // there is no other channel for opts. Pure functions over an env object.
 
-import { normalizePlatform } from "../llb/platform.js";
-import type { ImageResolveMode, NetworkMode, Platform } from "../platform.js";
+import { OptsError } from "../opts-error.js";
+import { type ImageResolveMode, type NetworkMode, type Platform, parsePlatform } from "../platform.js";
 
 export type Env = Readonly<Record<string, string | undefined>>;
 /**
@@ -28,10 +28,7 @@ export interface FrontendEnv {
   workers: WorkerInfo[];
 }
 
-/** Invalid frontend input (bad opt value or environment); meant to be returned as gRPC InvalidArgument. */
-export class OptsError extends Error {
-  override readonly name = "OptsError";
-}
+export { OptsError };
 
 const OPT_PREFIX = "BUILDKIT_FRONTEND_OPT_";
 
@@ -232,39 +229,7 @@ export function sourceDateEpoch(opts: Opts): number | undefined {
   return n;
 }
 
-// containerd's known GOOS values: a lone token in this set is an OS, anything else an architecture.
-const KNOWN_OS = new Set(
-  "aix android darwin dragonfly freebsd hurd illumos ios js linux nacl netbsd openbsd plan9 solaris windows zos".split(
-    " ",
-  ),
-);
-
-/**
- * Parses one platform specifier (`os/arch[/variant]`, or a lone arch meaning linux, or a
- * lone OS taking the architecture of `defaultPlatform`) and normalizes it.
- */
-export function parsePlatform(spec: string, defaultPlatform?: Platform): Platform {
-  const s = spec.trim();
-  const parts = s.split("/");
-  if (s === "" || parts.length > 3 || parts.some((p) => !/^[A-Za-z0-9_.-]+$/.test(p))) {
-    throw new OptsError(`invalid platform "${spec}" (expected os/arch[/variant], e.g. linux/amd64)`);
-  }
-  // Aliases and default variants are containerd's, applied by the LLB builder's normalizer,
-  // so an option and an op naming the same platform compare equal.
-  if (parts.length === 1) {
-    const only = (parts[0] as string).toLowerCase();
-    if (!KNOWN_OS.has(only)) return normalizePlatform({ os: "linux", architecture: only });
-    if (!defaultPlatform) throw new OptsError(`platform "${spec}" names no architecture`);
-    return normalizePlatform({ ...defaultPlatform, os: only });
-  }
-  return normalizePlatform({
-    os: parts[0] as string,
-    architecture: parts[1] as string,
-    ...(parts[2] ? { variant: parts[2] } : {}),
-  });
-}
-
-export { formatPlatform } from "../platform.js";
+export { formatPlatform, parsePlatform } from "../platform.js";
 
 /** `platform` CSV → normalized target platforms; undefined when not requested (use the worker's). */
 export function platforms(opts: Opts, defaultPlatform?: Platform): Platform[] | undefined {
