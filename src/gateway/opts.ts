@@ -2,6 +2,7 @@
 // opt as BUILDKIT_FRONTEND_OPT_<i>=<key>=<value> (i in no particular order);
 // there is no other channel for opts. Pure functions over an env object.
 
+import { compareStrings, sortedRecord } from "../llb/sorted.js";
 import { OptsError } from "../opts-error.js";
 import { type ImageResolveMode, type NetworkMode, type Platform, parsePlatform } from "../platform.js";
 
@@ -44,17 +45,12 @@ export function parseOpts(env: Env): Opts {
     entries.push({ index: Number.isInteger(n) ? n : Number.MAX_SAFE_INTEGER, name, key, value });
   }
   // Duplicate keys should not happen; if they do, the highest index wins, independent of env order.
-  entries.sort((a, b) => a.index - b.index || cmp(a.name, b.name));
-  const byKey = new Map<string, string>();
-  for (const e of entries) byKey.set(e.key, e.value);
+  entries.sort((a, b) => a.index - b.index || compareStrings(a.name, b.name));
   // Null prototype: an opt named "__proto__" or "constructor" is just data.
-  const out: Record<string, string> = Object.create(null);
-  for (const [k, v] of [...byKey].sort(([a], [b]) => cmp(a, b))) out[k] = v;
-  return out;
-}
-
-function cmp(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
+  return sortedRecord(
+    entries.map((e) => [e.key, e.value] as const),
+    false,
+  );
 }
 
 /** Parses BUILDKIT_WORKERS. Missing or empty → []; malformed → OptsError. */

@@ -83,6 +83,13 @@ describe("parseBuildConfig", () => {
     expect(c.dockerfileKey).toBe("def");
   });
 
+  it("keeps an opt whose name is a number (the shared sorted record is not strict here)", () => {
+    const o = opts("0=zero", "label:1=one", "b=x", "b=y");
+    expect(o["0"]).toBe("zero");
+    expect(o.b).toBe("y");
+    expect(Object.fromEntries(parseBuildConfig(o, []).labels)).toEqual({ "1": "one" });
+  });
+
   it("--no-cache with no names means everything", () => {
     expect(parseBuildConfig(opts("no-cache="), []).noCache).toBe(true);
   });
