@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The test command (`npm test`): installs what the tests need (dependencies, the engine,
-# base images, the frontend image), then runs lint, types, unit and end-to-end tests.
+# base images, the frontend image), then runs lint (biome, import cycles), types, unit and end-to-end tests.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 [[ -d node_modules ]] || npm ci --no-audit --no-fund
@@ -10,6 +10,8 @@ if ! command -v gcc >/dev/null || ! command -v musl-gcc >/dev/null || ! command 
 fi
 npm run --silent build
 npx biome ci .
+# No import cycle between files or between folders (.dependency-cruiser.cjs).
+npm run --silent cycles
 bash deploy/engine.sh
 bash deploy/frontend-image.sh
 # shellcheck source=deploy/env.sh

@@ -1,7 +1,7 @@
 // What every `scratchkit` subcommand shares: its help text, argument parsing with `--help`,
 // and the exit codes (0 done, 1 the command's own "no", 2 a usage error).
 import { type ParseArgsConfig, parseArgs } from "node:util";
-import { OptsError } from "../gateway/opts.js";
+import { OptsError } from "../opts-error.js";
 
 export interface Out {
   stdout: (line: string) => void;

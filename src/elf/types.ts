@@ -1,3 +1,5 @@
+import type { Platform } from "../platform.js";
+
 /** Random-access bytes of one artifact. `read` may return fewer bytes than asked only at end of file. */
 export interface ByteSource {
   size?: number;
@@ -5,11 +7,7 @@ export interface ByteSource {
 }
 
 /** OCI platform (image-spec names: amd64, arm64, arm + v6/v7, 386, ppc64le, s390x, riscv64, ...). */
-export interface Platform {
-  os: string;
-  architecture: string;
-  variant?: string;
-}
+export type { Platform };
 
 export type Verdict =
   | { kind: "static"; machine: string; pie: false }

@@ -1,8 +1,9 @@
-import type { BridgeClient } from "../gateway/client.js";
-import { Code, type FrontendError } from "../gateway/errors.js";
+import { Code } from "../gateway/errors.js";
+import type { Ref } from "../gateway/frontend-client.js";
+import { LocatedError } from "../gateway/located.js";
 import { log } from "../log.js";
 import { OUTPUT_DIR } from "../manifest/defaults.js";
-import type { Artifact, Span } from "../manifest/types.js";
+import type { Artifact } from "../manifest/types.js";
 import { OutTree } from "../verify/out-tree.js";
 import { planShipped, type ShipPlan } from "../verify/shipped.js";
 import { isNotFound } from "./solve.js";
@@ -10,18 +11,13 @@ import { isNotFound } from "./solve.js";
 /**
  * What each artifact ships, from /out's listings (one ReadDir per directory, shared by all
  * artifacts: 100 artifacts in /out cost one round trip). A missing artifact throws, listing
- * what the build wrote; anything else that cannot ship comes back in `failures`, to be
+ * what the build wrote (a LocatedError); anything else that cannot ship comes back in `failures`, to be
  * reported with the gate's.
  */
-export async function requireArtifacts(
-  bridge: BridgeClient,
-  ref: string,
-  artifacts: Artifact[],
-  located: (message: string, code: number, spans: Span[]) => FrontendError,
-): Promise<Omit<ShipPlan, "missing">> {
+export async function requireArtifacts(ref: Ref, artifacts: Artifact[]): Promise<Omit<ShipPlan, "missing">> {
   const tree = new OutTree(async (dir) => {
     try {
-      const entries = await bridge.readDir(ref, dir);
+      const entries = await ref.readDir(dir);
       log.debug({ dir, entries: entries.map((e) => [e.path, e.mode, e.size, e.linkname]) }, "listed /out");
       return entries;
     } catch (err) {
@@ -36,7 +32,7 @@ export async function requireArtifacts(
   const wrote = written.length
     ? written.map((w) => `${OUTPUT_DIR}/${w}`).join(", ")
     : `nothing to ${OUTPUT_DIR}`;
-  throw located(
+  throw new LocatedError(
     missing.map((a) => `${OUTPUT_DIR}/${a.path} was not produced by the build; it wrote ${wrote}`).join("\n"),
     Code.NotFound,
     missing.map((a) => a.span),

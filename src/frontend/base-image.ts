@@ -1,33 +1,36 @@
-import { BridgeCallError, type BridgeClient } from "../gateway/client.js";
+import { BridgeCallError, type ResolveImageConfigResponse } from "../gateway/client.js";
+import type { FrontendClient } from "../gateway/frontend-client.js";
+import { LocatedError } from "../gateway/located.js";
 import { formatPlatform, type ImageResolveMode } from "../gateway/opts.js";
 import { normalizeImageRef } from "../llb/index.js";
+import type { Span } from "../manifest/types.js";
 import type { Platform } from "../plan/types.js";
 
 /**
  * The build image's digest and env, so RUN sees the PATH its author set. An image that
  * cannot be resolved (no such image, no variant for the platform, registry unreachable)
- * fails through `fail`, which points at build.image rather than at the # syntax= line.
+ * throws a LocatedError at `span` (build.image) rather than at the # syntax= line.
  */
 export async function resolveBase(
-  bridge: BridgeClient,
+  client: FrontendClient,
   ref: string,
   platform: Platform,
   resolveMode: ImageResolveMode,
-  sessionId: string,
-  fail: (message: string, code: number) => Error,
+  span: Span,
 ): Promise<{ digest: string; env: string[] }> {
   const normalized = normalizeImageRef(ref);
-  let res: Awaited<ReturnType<BridgeClient["resolveImageConfig"]>>;
+  let res: ResolveImageConfigResponse;
   try {
-    res = await bridge.resolveImageConfig(normalized, {
+    res = await client.resolveImageConfig(normalized, {
       platform: { OS: platform.os, Architecture: platform.architecture, Variant: platform.variant ?? "" },
       resolveMode,
       logName: `[internal] load metadata for ${normalized}`,
-      sessionId,
+      sessionId: client.buildOpts().sessionId,
     });
   } catch (err) {
     if (!(err instanceof BridgeCallError)) throw err;
-    throw fail(unresolvedMessage(ref, normalized, platform, err.status.message), err.code);
+    const message = unresolvedMessage(ref, normalized, platform, err.status.message);
+    throw LocatedError.at([{ span, message }], err.code);
   }
   try {
     const cfg = JSON.parse(new TextDecoder().decode(res.Config)) as { config?: { Env?: string[] } };

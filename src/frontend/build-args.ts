@@ -1,7 +1,8 @@
 // Only build args the manifest declares reach the build (README); any other --build-arg is
 // ignored, and the build says so, as Docker's builder does ("One or more build-args [X] were
 // not consumed").
-import type { WarnRequest } from "../gateway/client.js";
+import type { Warning } from "../gateway/frontend-client.js";
+import type { SourceMap } from "../llb/index.js";
 import { closest } from "../manifest/suggest.js";
 import type { Manifest } from "../manifest/types.js";
 
@@ -25,9 +26,6 @@ export function undeclaredBuildArgs(manifest: Manifest, given: ReadonlyMap<strin
   return [...given.keys()].filter((n) => !declared.has(n) && !isBuiltinArg(n)).sort();
 }
 
-/** BuildKit's warning level, the one the Dockerfile frontend uses. */
-const LEVEL_WARNING = 1;
-
 /**
  * One warning naming every undeclared arg, with a "did you mean" for near misses; it points
  * at the declared args when there are any. `digest` is the vertex it is filed under.
@@ -35,32 +33,28 @@ const LEVEL_WARNING = 1;
 export function undeclaredArgsWarning(
   names: string[],
   manifest: Manifest,
-  source: { filename: string; data: Uint8Array; language?: string },
+  source: SourceMap,
   digest: string,
-): WarnRequest | undefined {
+): Warning | undefined {
   if (names.length === 0) return undefined;
   const declared = manifest.args.map((a) => a.name);
   const hints = names.flatMap((n) => {
     const near = closest(n, declared);
     return near ? [`did you mean ${near} for ${n}?`] : [];
   });
-  const enc = new TextEncoder();
   // Go's %v of a []string, as in Docker's message: [A B].
   const short = `One or more build-args [${names.join(" ")}] were not consumed: ${manifest.filename} does not declare ${names.length === 1 ? "it" : "them"} under args${hints.length > 0 ? ` (${hints.join(" ")})` : ""}`;
   const first = manifest.args[0]?.span;
   const last = manifest.args.at(-1)?.span;
   return {
     digest,
-    level: LEVEL_WARNING,
-    short: enc.encode(short),
+    message: short,
     detail: [
-      enc.encode(
-        declared.length > 0
-          ? `Declared build args: ${declared.join(", ")}. Undeclared ones never reach the build commands.`
-          : "The manifest declares no build args (args: {NAME: default}). Undeclared ones never reach the build commands.",
-      ),
+      declared.length > 0
+        ? `Declared build args: ${declared.join(", ")}. Undeclared ones never reach the build commands.`
+        : "The manifest declares no build args (args: {NAME: default}). Undeclared ones never reach the build commands.",
     ],
-    info: { filename: source.filename, data: source.data, language: source.language ?? "YAML" },
+    source: { filename: source.filename, data: source.data, language: source.language ?? "YAML" },
     ranges:
       first && last
         ? [

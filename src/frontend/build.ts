@@ -1,171 +1,199 @@
-import { type Caps, FrontendCap } from "../gateway/caps.js";
-import { type BridgeClient, type Result } from "../gateway/client.js";
-import { Code, FrontendError, type SourceLocation } from "../gateway/errors.js";
-import {
-  buildArgs,
-  contextKey as contextKeyOpt,
-  dockerfileKey as dockerfileKeyOpt,
-  filename as filenameOpt,
-  forceNetworkMode,
-  formatPlatform,
-  imageResolveMode,
-  labels,
-  noCache as noCacheOpt,
-  type Opts,
-  platforms,
-  sourceDateEpoch,
-  target,
-} from "../gateway/opts.js";
-import { buildGraph } from "../graph/build-graph.js";
-import { contextSource } from "../graph/context.js";
+// One build as phases on one growing context object (like dockerfile2llb's dispatch state):
+// load → plan → graph → build and verify → export. Errors about manifest lines are thrown
+// where they happen (LocatedError, ManifestError, PlanError); the dispatcher locates them.
+import type { BuildConfig } from "../gateway/build-config.js";
+import { FrontendCap } from "../gateway/caps.js";
+import type { Result } from "../gateway/client.js";
+import { Code, FrontendError } from "../gateway/errors.js";
+import type { FrontendClient, Ref } from "../gateway/frontend-client.js";
+import { LocatedError, type ManifestSource } from "../gateway/located.js";
+import { formatPlatform } from "../gateway/opts.js";
+import { assembleBuild, type BuildContext, buildContext, type ContextOptions } from "../graph/assemble.js";
+import type { BuildGraph } from "../graph/build-graph.js";
 import { imageConfig } from "../image/config.js";
 import { lintWarnings } from "../lint/index.js";
-import { marshal, normalizeImageRef, type SourceMap } from "../llb/index.js";
+import { type Marshalled, marshal, normalizeImageRef, type SourceMap } from "../llb/index.js";
 import { log } from "../log.js";
-import { DEFAULT_FILENAME } from "../manifest/defaults.js";
-import { formatDiagnostic, ManifestError } from "../manifest/errors.js";
 import { parseManifest } from "../manifest/parse.js";
-import type { Manifest, Span } from "../manifest/types.js";
-import { PlanError, planBuild } from "../plan/plan.js";
+import type { Manifest } from "../manifest/types.js";
+import { planBuild } from "../plan/plan.js";
 import type { BuildPlan, Platform } from "../plan/types.js";
-import { checkFiles } from "../verify/static-gate.js";
+import { checkFiles, type GateResult } from "../verify/static-gate.js";
 import { sendWarnings, warnRequests } from "../verify/warnings.js";
 import { requireArtifacts } from "./artifacts.js";
 import { resolveBase } from "./base-image.js";
 import { undeclaredArgsWarning, undeclaredBuildArgs } from "./build-args.js";
 import { contextDataDirs, listContext, requireContextData } from "./context-data.js";
-import { readContextDockerignore, readDefinition } from "./definition.js";
-import { parseDockerignore } from "./dockerignore.js";
 import { solveMarshalled } from "./solve.js";
 
-/** What the frontend knows about this build from its environment. */
-export interface BuildEnv {
-  opts: Opts;
-  sessionId: string;
-  /** Platforms of the first worker, the default target. */
-  workerPlatforms: Platform[];
+/** What the frontend read before building: the manifest, and the .dockerignore that applies. */
+export interface BuildInput {
+  source: ManifestSource;
+  dockerignore: string;
 }
 
-export interface BuildOutcome {
-  result: Result;
+/** After load: the parsed manifest, the target platform and the filtered context. */
+interface Loaded {
+  client: FrontendClient;
+  config: BuildConfig;
+  input: BuildInput;
   manifest: Manifest;
+  platform: Platform;
+  context: BuildContext;
+}
+/** After plan: the build image as resolved, and the plan its context data was checked against. */
+interface Planned extends Loaded {
+  base: { digest: string; env: string[] };
+  plan: BuildPlan;
+}
+/** After graph: the LLB, with the build stage's output marshalled for solving. */
+interface Graphed extends Planned {
+  graph: BuildGraph;
+  source: SourceMap;
+  outputDef: Marshalled;
+  at: { source: SourceMap; steps: BuildPlan["steps"]; baseImage: Manifest["build"]["image"]["span"] };
 }
 
 /**
- * One whole build: read the manifest, plan it, build the artifacts, verify that they are
- * static, and only then describe the FROM scratch image. Throws FrontendError for our own
- * errors; a failed Solve propagates as the bridge's error so BuildKit's details survive.
+ * One whole build: parse the manifest, plan it, build the artifacts, verify that they are
+ * static, and only then describe the FROM scratch image. A failed Solve propagates as the
+ * bridge's error so BuildKit's details survive.
  */
-export async function runBuild(bridge: BridgeClient, caps: Caps, env: BuildEnv): Promise<BuildOutcome> {
-  const { opts } = env;
-  const filename = filenameOpt(opts) || DEFAULT_FILENAME;
-  const dockerfileKey = dockerfileKeyOpt(opts);
-  const contextKey = contextKeyOpt(opts);
-  const inputs = caps.frontend.has(FrontendCap.FrontendInputs) ? await bridge.inputs() : {};
-  if (inputs[contextKey]) {
-    throw new FrontendError(
-      `the build context came as a frontend input (${contextKey}); scratchkit reads the context from the client's local directory only`,
-      Code.Unimplemented,
-    );
-  }
+export async function runBuild(
+  client: FrontendClient,
+  config: BuildConfig,
+  input: BuildInput,
+): Promise<Result> {
+  const loaded = load(client, config, input);
+  const graphed = graph(await plan(loaded));
+  await buildAndVerify(graphed);
+  return exportImage(graphed);
+}
 
-  const [definition, contextIgnore] = await Promise.all([
-    readDefinition(bridge, env, inputs[dockerfileKey], dockerfileKey, filename),
-    readContextDockerignore(bridge, env, contextKey),
-  ]);
-  const located = (message: string, code: number, spans: Span[]) =>
-    new FrontendError(message, code, sourceAt(filename, definition.text, spans));
-  /** One `file:line:col: message` line per span, and those lines shown under the error. */
-  const locatedAt = (at: Array<{ span: Span; message: string }>, code: number) =>
-    located(
-      at.map((d) => formatDiagnostic(filename, d)).join("\n"),
-      code,
-      at.map((d) => d.span),
-    );
-  let manifest: Manifest;
-  try {
-    manifest = parseManifest(definition.text, filename);
-  } catch (err) {
-    if (err instanceof ManifestError) {
-      throw located(
-        err.message,
-        Code.InvalidArgument,
-        err.diagnostics.map((d) => d.span),
-      );
-    }
-    throw err;
-  }
+/** Parses the manifest; picks the platform and the context the build reads. */
+function load(client: FrontendClient, config: BuildConfig, input: BuildInput): Loaded {
+  const manifest = parseManifest(input.source.text, input.source.filename);
+  const platform = targetPlatform(config.platforms);
+  const context = buildContext(manifest, contextOptions({ client, config, input }));
+  return { client, config, input, manifest, platform, context };
+}
 
-  const platform = targetPlatform(opts, env.workerPlatforms);
-  const resolveMode = imageResolveMode(opts);
-  const imageSpan = manifest.build.image.span;
-  // The context the build copies data from, filtered exactly as the build filters it.
-  const ignored = [
-    ...parseDockerignore(definition.ignore ?? contextIgnore ?? ""),
-    ...manifest.build.contextExclude,
-  ];
-  const context = contextSource(contextKey, {
-    sessionId: env.sessionId,
-    include: manifest.build.contextInclude,
-    // The manifest is not a build input: editing a label must not re-run the compile.
-    exclude: [...ignored, filename, `${filename}.dockerignore`],
-  });
-  // Listing the context's data directories overlaps with resolving the build image.
+function contextOptions(b: Pick<Loaded, "client" | "config" | "input">): ContextOptions {
+  return {
+    dockerignore: b.input.dockerignore,
+    contextKey: b.config.contextKey,
+    sessionId: b.client.buildOpts().sessionId,
+  };
+}
+
+/** Resolves the build image (overlapping with listing the context's data), plans, checks the data is there. */
+async function plan(b: Loaded): Promise<Planned> {
+  const { client, config, manifest, platform } = b;
+  const image = manifest.build.image;
   const [resolved, listed] = await Promise.allSettled([
-    resolveBase(bridge, manifest.build.image.value, platform, resolveMode, env.sessionId, (message, code) =>
-      locatedAt([{ span: imageSpan, message }], code),
-    ),
-    listContext(bridge, context, platform, contextDataDirs(manifest)),
+    resolveBase(client, image.value, platform, config.imageResolveMode, image.span),
+    listContext(client, b.context.state, platform, contextDataDirs(manifest)),
   ]);
   if (resolved.status === "rejected") throw resolved.reason;
   if (listed.status === "rejected") throw listed.reason;
   const base = resolved.value;
-  const epoch = sourceDateEpoch(opts);
-  const noCache = noCacheOpt(opts);
-  let plan: BuildPlan;
-  try {
-    plan = planBuild(manifest, {
-      platform,
-      baseEnv: base.env,
-      ...(base.digest ? { baseDigest: base.digest } : {}),
-      network: forceNetworkMode(opts),
-      imageResolveMode: resolveMode,
-      buildArgs: buildArgs(opts),
-      target: target(opts),
-      ...(noCache !== undefined ? { noCache } : {}),
-      ...(epoch !== undefined ? { epoch } : {}),
-    });
-  } catch (err) {
-    if (err instanceof PlanError) throw located(err.message, Code.InvalidArgument, err.spans);
-    throw err;
-  }
-  await requireContextData(bridge, listed.value, plan.target.data, {
-    filtered: ignored.length > 0 || manifest.build.contextInclude.length > 0,
-    fail: (at) => locatedAt(at, Code.NotFound),
-  });
-  const artifacts = plan.target.artifacts;
-  const source: SourceMap = {
-    filename,
-    data: new TextEncoder().encode(definition.text),
-    language: "YAML",
-  };
-  const graph = buildGraph(plan, { context, source });
-
-  // Build the artifacts and read their headers before anything is exported.
-  // Evaluate now, so a failing build command reports its own error (with its manifest
-  // lines) instead of surfacing later as a missing artifact.
-  const outputDef = marshal(graph.output, { platform });
-  const at = { source, steps: plan.steps, baseImage: imageSpan };
-  const outputRef = await solveMarshalled(bridge, outputDef, at, caps.frontend.has(FrontendCap.Evaluate));
-  const shipped = await requireArtifacts(bridge, outputRef, artifacts, located);
-  const gate = await checkFiles(
-    shipped.files,
-    (path, offset, length) => bridge.readFile(outputRef, `/${path}`, { offset, length }),
+  const { epoch, noCache } = config;
+  const planned = planBuild(manifest, {
     platform,
+    baseEnv: base.env,
+    ...(base.digest ? { baseDigest: base.digest } : {}),
+    network: config.network,
+    imageResolveMode: config.imageResolveMode,
+    buildArgs: config.buildArgs,
+    target: config.target,
+    ...(noCache !== undefined ? { noCache } : {}),
+    ...(epoch !== undefined ? { epoch } : {}),
+  });
+  await requireContextData(listed.value, planned.target.data, { filtered: b.context.filtered });
+  return { ...b, base, plan: planned };
+}
+
+/** The LLB, assembled as `scratchkit llb` assembles it. */
+function graph(b: Planned): Graphed {
+  const { source, ...graph } = assembleBuild(b.manifest, b.plan, contextOptions(b));
+  const outputDef = marshal(graph.output, { platform: b.platform });
+  const at = { source, steps: b.plan.steps, baseImage: b.manifest.build.image.span };
+  return { ...b, graph, source, outputDef, at };
+}
+
+/**
+ * Builds the artifacts and reads their headers before anything is exported. Evaluated now,
+ * so a failing build command reports its own error (with its manifest lines) instead of
+ * surfacing later as a missing artifact.
+ */
+async function buildAndVerify(b: Graphed): Promise<void> {
+  const { client, platform } = b;
+  const evaluate = client.buildOpts().caps.frontend.has(FrontendCap.Evaluate);
+  const outputRef = await solveMarshalled(client, b.outputDef, b.at, evaluate);
+  const shipped = await requireArtifacts(outputRef, b.plan.target.artifacts);
+  const gate = await checkFiles(shipped.files, rangeReader(outputRef), platform);
+  logVerdicts(gate);
+  await warn(b, gate);
+  const failures = [...shipped.failures, ...gate.failures];
+  if (failures.length > 0) {
+    throw new LocatedError(
+      failures.map((f) => f.message).join("\n"),
+      Code.FailedPrecondition,
+      failures.map((f) => f.artifact.span),
+    );
+  }
+}
+
+/** Solves the FROM scratch image and describes it for the exporter. */
+async function exportImage(b: Graphed): Promise<Result> {
+  const { manifest, config } = b;
+  const imageRef = await solveMarshalled(b.client, marshal(b.graph.image, { platform: b.platform }), b.at);
+  const image = imageConfig(manifest, b.plan, {
+    labels: Object.fromEntries(config.labels),
+    base: { name: normalizeImageRef(manifest.build.image.value), digest: b.base.digest },
+    ...config.vcs,
+  });
+  const metadata: Record<string, Uint8Array> = {
+    "containerimage.config": new TextEncoder().encode(JSON.stringify(image)),
+  };
+  // The exporter clamps layer timestamps to it, so two builds give the same image ID.
+  if (config.epoch !== undefined)
+    metadata["source.date.epoch"] = new TextEncoder().encode(String(config.epoch));
+  return { ref: { id: imageRef.id }, metadata };
+}
+
+/**
+ * Lint findings, gate warnings and undeclared build args, filed under the build step (a
+ * vertex buildx has already shown; it drops unknown ones). The gate measures stripping on
+ * the binary itself, so lint's guess from the command is left out. Without the
+ * gateway.warnings cap nothing is sent, so nothing is worked out.
+ */
+async function warn(b: Graphed, gate: GateResult): Promise<void> {
+  const { client, manifest, source } = b;
+  if (!client.buildOpts().caps.frontend.has(FrontendCap.Warnings)) return;
+  const digest = b.outputDef.root;
+  const args = undeclaredBuildArgs(manifest, b.config.buildArgs);
+  const argWarning = undeclaredArgsWarning(args, manifest, source, digest);
+  const warnings = [
+    ...lintWarnings(manifest, source, digest, { skip: ["UnstrippedBuild"] }),
+    ...warnRequests(gate.warnings, source, digest),
+    ...(argWarning ? [argWarning] : []),
+  ];
+  await sendWarnings(
+    (w) => client.warn(w),
+    warnings,
+    (err) => log.warn({ err: err instanceof Error ? err.message : String(err) }, "Warn failed"),
   );
+}
+
+function rangeReader(ref: Ref) {
+  return (path: string, offset: number, length: number) => ref.readFile(`/${path}`, { offset, length });
+}
+
+function logVerdicts(gate: GateResult): void {
+  const round = (x: number) => Math.round(x * 10) / 10;
   for (const r of gate.reports) {
     const { bytesRead, ms, verdictMs, hazard } = r.assessment;
-    const round = (x: number) => Math.round(x * 10) / 10;
     log.info(
       {
         artifact: r.file.shown,
@@ -179,74 +207,16 @@ export async function runBuild(bridge: BridgeClient, caps: Caps, env: BuildEnv):
       "verified",
     );
   }
-  // Filed under the build step, a vertex buildx has already shown (it drops unknown ones).
-  // The gate measures stripping on the binary itself, so lint's guess from the command is left out.
-  if (caps.frontend.has(FrontendCap.Warnings)) {
-    const argWarning = undeclaredArgsWarning(
-      undeclaredBuildArgs(manifest, buildArgs(opts)),
-      manifest,
-      source,
-      outputDef.root,
-    );
-    const reqs = [
-      ...lintWarnings(manifest, source, outputDef.root, { skip: ["UnstrippedBuild"] }),
-      ...warnRequests(gate.warnings, source, outputDef.root),
-      ...(argWarning ? [argWarning] : []),
-    ];
-    await sendWarnings(
-      (w) => bridge.warn(w),
-      reqs,
-      (err) => log.warn({ err: messageOf(err) }, "Warn failed"),
-    );
-  }
-  const failures = [...shipped.failures, ...gate.failures];
-  if (failures.length > 0) {
-    throw located(
-      failures.map((f) => f.message).join("\n"),
-      Code.FailedPrecondition,
-      failures.map((f) => f.artifact.span),
-    );
-  }
-
-  const imageRef = await solveMarshalled(bridge, marshal(graph.image, { platform }), at);
-  const config = imageConfig(manifest, plan, {
-    labels: Object.fromEntries(labels(opts)),
-    base: { name: normalizeImageRef(manifest.build.image.value), digest: base.digest },
-    ...(opts["vcs:source"] ? { source: opts["vcs:source"] } : {}),
-    ...(opts["vcs:revision"] ? { revision: opts["vcs:revision"] } : {}),
-  });
-  const metadata: Record<string, Uint8Array> = {
-    "containerimage.config": new TextEncoder().encode(JSON.stringify(config)),
-  };
-  // The exporter clamps layer timestamps to it, so two builds give the same image ID.
-  if (epoch !== undefined) metadata["source.date.epoch"] = new TextEncoder().encode(String(epoch));
-  return { manifest, result: { ref: { id: imageRef }, metadata } };
 }
 
-function targetPlatform(opts: Opts, workers: Platform[]): Platform {
-  const worker = workers[0] ?? { os: "linux", architecture: "amd64" };
-  const requested = platforms(opts, worker) ?? [worker];
+function targetPlatform(requested: Platform[]): Platform {
   if (requested.length > 1) {
     throw new FrontendError(
       `several target platforms were requested (${requested.map(formatPlatform).join(", ")}); scratchkit builds one platform per build for now`,
       Code.Unimplemented,
     );
   }
-  const p = requested[0] ?? worker;
+  const p = requested[0] as Platform;
   log.debug({ platform: formatPlatform(p) }, "target platform");
   return p;
-}
-
-/** The manifest and the lines an error is about, for buildx to print under the message. */
-function sourceAt(filename: string, text: string, spans: Span[]): SourceLocation {
-  return {
-    filename,
-    data: text,
-    language: "YAML",
-    ranges: spans.map((s) => ({ start: s.line, end: s.endLine })),
-  };
-}
-
-function messageOf(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }

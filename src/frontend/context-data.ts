@@ -2,12 +2,15 @@
 // missing file would otherwise fail only at the image stage, after the compile, with
 // BuildKit's raw "failed to compute cache key" and no manifest line.
 import { posix } from "node:path";
-import { BridgeCallError, type BridgeClient, type Stat } from "../gateway/client.js";
+import { BridgeCallError, type Stat } from "../gateway/client.js";
+import { Code } from "../gateway/errors.js";
 import { goFileKind } from "../gateway/file-mode.js";
+import type { FrontendClient, Ref } from "../gateway/frontend-client.js";
+import { LocatedError } from "../gateway/located.js";
 import { marshal, type Platform, type State } from "../llb/index.js";
 import { closest } from "../manifest/suggest.js";
-import type { DataFile, Manifest, Span } from "../manifest/types.js";
-import { isNotFound, solveDefinition } from "./solve.js";
+import type { DataFile, Manifest } from "../manifest/types.js";
+import { isNotFound } from "./solve.js";
 
 /** Directory of the context ("/" for its top) → what it holds; undefined when it is not there. */
 export type ContextListing = Map<string, Stat[] | undefined>;
@@ -27,23 +30,29 @@ export function contextDataDirs(manifest: Manifest): string[] {
  * One solve, then one ReadDir per directory, all in parallel.
  */
 export async function listContext(
-  bridge: BridgeClient,
+  client: FrontendClient,
   context: State,
   platform: Platform,
   dirs: string[],
-): Promise<{ ref: string; listing: ContextListing }> {
+): Promise<ContextListed> {
   const listing: ContextListing = new Map();
-  if (dirs.length === 0) return { ref: "", listing };
-  const ref = await solveDefinition(bridge, marshal(context, { platform }).definition);
-  await readDirs(bridge, ref, dirs, listing);
+  if (dirs.length === 0) return { listing };
+  const ref = await client.solve(marshal(context, { platform }).definition);
+  await readDirs(ref, dirs, listing);
   return { ref, listing };
 }
 
-async function readDirs(bridge: BridgeClient, ref: string, dirs: string[], into: ContextListing) {
+/** The context's listing, and the solved context to read more of it from (none when nothing was listed). */
+export interface ContextListed {
+  ref?: Ref;
+  listing: ContextListing;
+}
+
+async function readDirs(ref: Ref, dirs: string[], into: ContextListing) {
   const read = await Promise.all(
     dirs.map(async (dir): Promise<[string, Stat[] | undefined]> => {
       try {
-        return [dir, await bridge.readDir(ref, dir)];
+        return [dir, await ref.readDir(dir)];
       } catch (err) {
         // Missing, or a file where a directory was expected: either way the data is not there.
         if (isNotFound(err) || isNotDirectory(err)) return [dir, undefined];
@@ -69,19 +78,21 @@ export function missingContextData(data: DataFile[], listing: ContextListing): D
 }
 
 /**
- * Fails through `fail` (one located line per missing entry) when the target's context data
- * is not all in the listing. `filtered`: .dockerignore or build.context patterns apply.
+ * Throws a LocatedError (NotFound, one located line per missing entry) when the target's
+ * context data is not all in the listing. `filtered`: .dockerignore or build.context apply.
  */
 export async function requireContextData(
-  bridge: BridgeClient,
-  listed: { ref: string; listing: ContextListing },
+  listed: ContextListed,
   data: DataFile[],
-  opts: { filtered: boolean; fail: (at: Array<{ span: Span; message: string }>) => Error },
+  opts: { filtered: boolean },
 ): Promise<void> {
   const missing = missingContextData(data, listed.listing);
   if (missing.length === 0) return;
-  const lines = await describeMissing(bridge, listed.ref, missing, listed.listing, opts.filtered);
-  throw opts.fail(missing.map((d, i) => ({ span: d.span, message: lines[i] ?? "" })));
+  const lines = await describeMissing(listed.ref, missing, listed.listing, opts.filtered);
+  throw LocatedError.at(
+    missing.map((d, i) => ({ span: d.span, message: lines[i] ?? "" })),
+    Code.NotFound,
+  );
 }
 
 /**
@@ -89,8 +100,7 @@ export async function requireContextData(
  * directory, or its closest ancestor that exists (listed now, on this failure path only).
  */
 export async function describeMissing(
-  bridge: BridgeClient,
-  ref: string,
+  ref: Ref | undefined,
   missing: DataFile[],
   listing: ContextListing,
   filtered: boolean,
@@ -103,7 +113,7 @@ export async function describeMissing(
       if (!listing.has(a)) ancestors.add(a);
     }
   }
-  if (ancestors.size > 0) await readDirs(bridge, ref, [...ancestors].sort(), listing);
+  if (ancestors.size > 0 && ref) await readDirs(ref, [...ancestors].sort(), listing);
   const where = filtered ? "the build context (after .dockerignore and build.context)" : "the build context";
   return missing.map((d) => {
     const near = ancestorsOf(`/${d.src}`).find((a) => listing.get(a) !== undefined) ?? "/";

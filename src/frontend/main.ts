@@ -1,28 +1,28 @@
 // The frontend's entry point: BuildKit starts it with the LLBBridge on stdin/stdout.
 // Nothing here may write to stdout; logs go to stderr.
 import { openBridge } from "../gateway/bridge.js";
-import type { BridgeClient } from "../gateway/client.js";
 import { statusFromError } from "../gateway/errors.js";
-import { parseFrontendEnv, requestId } from "../gateway/opts.js";
+import { type FrontendClient, GatewayClient } from "../gateway/frontend-client.js";
+import { parseFrontendEnv } from "../gateway/opts.js";
+import { type RpcTimes, timedClient } from "../gateway/timed-client.js";
 import { log } from "../log.js";
-import { answerSubrequest } from "../subrequests/handle.js";
-import { runBuild } from "./build.js";
+import { serve } from "./dispatch.js";
 
 async function main(): Promise<void> {
   const started = performance.now();
   const bridge = await openBridge();
   const phases: Record<string, number> = { startup: started, bridge: performance.now() - started };
-  const rpcs = timeRpcs(bridge.client, started);
+  const rpcs: RpcTimes = {};
   try {
     const fe = parseFrontendEnv(process.env);
-    const env = { opts: fe.opts, sessionId: fe.sessionId, workerPlatforms: fe.workers[0]?.platforms ?? [] };
-    const request = requestId(fe.opts);
-    // --call outline/targets/check: answer with metadata only, nothing is built.
-    if (request !== undefined) return await answerSubrequest(bridge.client, bridge.caps, env, request);
-    const outcome = await runBuild(bridge.client, bridge.caps, env);
-    await bridge.client.returnResult(outcome.result);
-    phases.return = performance.now() - started;
+    const gateway = new GatewayClient(bridge.client, { ...fe, caps: bridge.caps });
+    // At debug level, count and time the bridge calls the build makes (for `npm run bench`).
+    const client: FrontendClient = log.isLevelEnabled("debug")
+      ? timedClient(gateway, started, rpcs)
+      : gateway;
+    if (await serve(bridge.client, client)) phases.return = performance.now() - started;
   } catch (err) {
+    // The environment could not be parsed, or returning the result failed.
     log.debug({ err }, "build failed");
     await bridge.client.returnError(statusFromError(err));
   } finally {
@@ -41,29 +41,6 @@ async function main(): Promise<void> {
     );
     bridge.close();
   }
-}
-
-/** At debug level, counts and times the bridge calls the build makes (for `npm run bench`). */
-function timeRpcs(client: BridgeClient, t0: number): Record<string, number[]> {
-  const rpcs: Record<string, number[]> = {};
-  if (!log.isLevelEnabled("debug")) return rpcs;
-  const target = client as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>;
-  for (const m of ["inputs", "solve", "readFile", "readDir", "statFile", "resolveImageConfig"]) {
-    const f = target[m]?.bind(client);
-    if (!f) continue;
-    target[m] = async (...args) => {
-      const s = performance.now();
-      try {
-        return await f(...args);
-      } finally {
-        const r = (rpcs[m] ??= [0, 0, s - t0, 0]);
-        r[0] = (r[0] ?? 0) + 1;
-        r[1] = (r[1] ?? 0) + performance.now() - s;
-        r[3] = performance.now() - t0;
-      }
-    };
-  }
-  return rpcs;
 }
 
 main().then(

@@ -1,12 +1,12 @@
 // Wires the stdio transport to a BridgeClient: the one call a frontend's main needs.
 import { log } from "../log.js";
-import { type Caps, capsFromPong } from "./caps.js";
+import { capsFromPong, type ServerCaps } from "./caps.js";
 import { BridgeClient } from "./client.js";
 import { connectStdio, type StdioPipe } from "./transport.js";
 
 export interface Bridge {
   client: BridgeClient;
-  caps: Caps;
+  caps: ServerCaps;
   pipe: StdioPipe;
   /** Closes the gRPC channel and the pipe. Call after Return, before exiting. */
   close(): void;

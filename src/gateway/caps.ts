@@ -65,14 +65,15 @@ export class CapSet {
   }
 }
 
-export interface Caps {
+/** What the server supports, from Ping (not llb's Caps, the LLB cap ids an op may need). */
+export interface ServerCaps {
   /** Frontend gateway API caps (PongResponse.FrontendAPICaps). */
   readonly frontend: CapSet;
   /** LLB caps (PongResponse.LLBCaps), e.g. "source.local", "file.base". */
   readonly llb: CapSet;
 }
 
-export function capsFromPong(pong: moby.buildkit.v1.frontend.PongResponse.$Properties): Caps {
+export function capsFromPong(pong: moby.buildkit.v1.frontend.PongResponse.$Properties): ServerCaps {
   return {
     frontend: new CapSet("frontend API", pong.FrontendAPICaps),
     llb: new CapSet("LLB", pong.LLBCaps),

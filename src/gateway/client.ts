@@ -101,6 +101,14 @@ function message<T>(codec: { encode(m: T): { finish(): Uint8Array } }) {
   return (value: T) => toBuffer(codec.encode(value).finish());
 }
 
+/**
+ * The code a Return may carry: BuildKit rejects a Return whose error has code 0 (OK), so a
+ * missing or zero code becomes 2 (Unknown). The one place that mapping is made.
+ */
+export function returnableCode(code: number | null | undefined): number {
+  return code ? code : grpc.status.UNKNOWN;
+}
+
 /** Promise-based LLBBridge client. One instance per connection. */
 export class BridgeClient {
   readonly #client: grpc.Client;
@@ -210,7 +218,7 @@ export class BridgeClient {
 
   /** Returns a failure. Code 0 is rejected by BuildKit, so it is mapped to 2 (Unknown). */
   async returnError(status: Status): Promise<void> {
-    const error: Status = { ...status, code: status.code ? status.code : grpc.status.UNKNOWN };
+    const error: Status = { ...status, code: returnableCode(status.code) };
     await this.#call("Return", [fe.ReturnRequest, fe.ReturnResponse], { error });
   }
 

@@ -3,7 +3,7 @@
 // for the client, so a Source detail makes buildx print the manifest snippet
 // exactly like a Dockerfile error.
 import { google } from "../gen/proto.js";
-import { BridgeCallError } from "./client.js";
+import { BridgeCallError, returnableCode } from "./client.js";
 import { OptsError } from "./opts.js";
 
 /** gRPC codes we use (google.rpc.Code). */
@@ -23,8 +23,11 @@ export const Code = {
  */
 export const SOURCE_DETAIL_TYPE_URL = "github.com/moby/buildkit/errdefs.Source+json";
 
-/** A manifest location, lines 1-based and inclusive. */
-export interface SourceLocation {
+/**
+ * The file an error is about and its line ranges (1-based, inclusive): BuildKit's
+ * errdefs.Source. Not llb's SourceLocation, which places an op in a source map.
+ */
+export interface ErrorSource {
   filename: string;
   /** Full file content; buildx prints the lines around the range from it. */
   data: Uint8Array | string;
@@ -39,7 +42,7 @@ export interface SourceDetailJson {
   ranges?: { start?: { line?: number; character?: number }; end?: { line?: number; character?: number } }[];
 }
 
-export function sourceDetail(src: SourceLocation): google.protobuf.Any {
+export function sourceDetail(src: ErrorSource): google.protobuf.Any {
   const data = typeof src.data === "string" ? Buffer.from(src.data, "utf8") : Buffer.from(src.data);
   const info: NonNullable<SourceDetailJson["info"]> = { filename: src.filename };
   // omitempty, like Go: leave out what is empty rather than sending "" values.
@@ -56,10 +59,10 @@ export function sourceDetail(src: SourceLocation): google.protobuf.Any {
 }
 
 /** Decodes a Source detail (ours or BuildKit's); undefined for any other detail type. */
-export function decodeSourceDetail(any: google.protobuf.Any.$Properties): SourceLocation | undefined {
+export function decodeSourceDetail(any: google.protobuf.Any.$Properties): ErrorSource | undefined {
   if (any.type_url !== SOURCE_DETAIL_TYPE_URL || !any.value) return undefined;
   const json = JSON.parse(Buffer.from(any.value).toString("utf8")) as SourceDetailJson;
-  const out: SourceLocation = {
+  const out: ErrorSource = {
     filename: json.info?.filename ?? "",
     data: Buffer.from(json.info?.data ?? "", "base64"),
     ranges: (json.ranges ?? []).map((r) => ({ start: r.start?.line ?? 0, end: r.end?.line ?? 0 })),
@@ -72,12 +75,12 @@ export interface ErrorStatusInit {
   /** gRPC code; default 2 (Unknown). Code 0 would make BuildKit reject the Return. */
   code?: number;
   message: string;
-  source?: SourceLocation;
+  source?: ErrorSource;
 }
 
 export function errorStatus(init: ErrorStatusInit): google.rpc.Status {
   return google.rpc.Status.create({
-    code: init.code ? init.code : Code.Unknown,
+    code: returnableCode(init.code),
     message: init.message,
     details: init.source ? [sourceDetail(init.source)] : [],
   });
@@ -89,7 +92,7 @@ export class FrontendError extends Error {
   constructor(
     message: string,
     readonly code: number = Code.Unknown,
-    readonly source?: SourceLocation,
+    readonly source?: ErrorSource,
     options?: ErrorOptions,
   ) {
     super(message, options);
@@ -97,15 +100,44 @@ export class FrontendError extends Error {
 }
 
 /**
+ * BuildKit registers errdefs.Subrequest with typeurl as JSON; clients recognise an
+ * unsupported request by this detail (errdefs.UnsupportedSubrequestError).
+ */
+export const SUBREQUEST_DETAIL_TYPE_URL = "github.com/moby/buildkit/errdefs.Subrequest+json";
+
+/** A subrequest (`requestid`) this frontend does not answer. */
+export class UnsupportedSubrequestError extends Error {
+  override readonly name = "UnsupportedSubrequestError";
+  constructor(readonly request: string) {
+    super(`unsupported request ${request}`);
+  }
+}
+
+/** The Return status for a request we do not answer, as BuildKit's NewUnsupportedSubrequestError gives it. */
+export function unsupportedStatus(request: string): google.rpc.Status {
+  return google.rpc.Status.create({
+    code: Code.Unknown,
+    message: `unsupported request ${request}`,
+    details: [
+      google.protobuf.Any.create({
+        type_url: SUBREQUEST_DETAIL_TYPE_URL,
+        value: Buffer.from(JSON.stringify({ name: request }), "utf8"),
+      }),
+    ],
+  });
+}
+
+/**
  * Maps anything thrown to the status for Return: BuildKit's own failures pass
  * through unchanged (keeping its details, e.g. the failing vertex's source),
- * FrontendError keeps its code and source, OptsError is InvalidArgument,
- * everything else Unknown.
+ * FrontendError keeps its code and source, OptsError is InvalidArgument, an unsupported
+ * subrequest carries BuildKit's Subrequest detail, everything else is Unknown.
  */
 export function statusFromError(err: unknown): google.rpc.Status {
+  if (err instanceof UnsupportedSubrequestError) return unsupportedStatus(err.request);
   if (err instanceof BridgeCallError) {
     return google.rpc.Status.create({
-      code: err.status.code || Code.Unknown,
+      code: returnableCode(err.status.code),
       message: err.status.message,
       details: err.status.details,
     });

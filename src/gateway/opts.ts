@@ -2,7 +2,9 @@
 // opt as BUILDKIT_FRONTEND_OPT_<i>=<key>=<value> (i in no particular order);
 // there is no other channel for opts. Pure functions over an env object.
 
-import { normalizePlatform } from "../llb/platform.js";
+import { compareStrings, sortedRecord } from "../llb/sorted.js";
+import { OptsError } from "../opts-error.js";
+import { type ImageResolveMode, type NetworkMode, type Platform, parsePlatform } from "../platform.js";
 
 export type Env = Readonly<Record<string, string | undefined>>;
 /**
@@ -11,11 +13,7 @@ export type Env = Readonly<Record<string, string | undefined>>;
  */
 export type Opts = Readonly<Record<string, string>>;
 
-export interface Platform {
-  os: string;
-  architecture: string;
-  variant?: string;
-}
+export type { ImageResolveMode, NetworkMode, Platform } from "../platform.js";
 
 export interface WorkerInfo {
   id: string;
@@ -31,10 +29,7 @@ export interface FrontendEnv {
   workers: WorkerInfo[];
 }
 
-/** Invalid frontend input (bad opt value or environment); meant to be returned as gRPC InvalidArgument. */
-export class OptsError extends Error {
-  override readonly name = "OptsError";
-}
+export { OptsError };
 
 const OPT_PREFIX = "BUILDKIT_FRONTEND_OPT_";
 
@@ -50,17 +45,12 @@ export function parseOpts(env: Env): Opts {
     entries.push({ index: Number.isInteger(n) ? n : Number.MAX_SAFE_INTEGER, name, key, value });
   }
   // Duplicate keys should not happen; if they do, the highest index wins, independent of env order.
-  entries.sort((a, b) => a.index - b.index || cmp(a.name, b.name));
-  const byKey = new Map<string, string>();
-  for (const e of entries) byKey.set(e.key, e.value);
+  entries.sort((a, b) => a.index - b.index || compareStrings(a.name, b.name));
   // Null prototype: an opt named "__proto__" or "constructor" is just data.
-  const out: Record<string, string> = Object.create(null);
-  for (const [k, v] of [...byKey].sort(([a], [b]) => cmp(a, b))) out[k] = v;
-  return out;
-}
-
-function cmp(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
+  return sortedRecord(
+    entries.map((e) => [e.key, e.value] as const),
+    false,
+  );
 }
 
 /** Parses BUILDKIT_WORKERS. Missing or empty → []; malformed → OptsError. */
@@ -163,8 +153,6 @@ export function noCache(opts: Opts): true | string[] | undefined {
     .filter((s) => s !== "");
 }
 
-export type NetworkMode = "sandbox" | "host" | "none";
-
 /** `force-network-mode`: default network for RUN-like steps. */
 export function forceNetworkMode(opts: Opts): NetworkMode {
   const v = opts["force-network-mode"] ?? "";
@@ -181,8 +169,6 @@ export function forceNetworkMode(opts: Opts): NetworkMode {
       throw new OptsError(`invalid force-network-mode "${v}" (expected none, host or sandbox)`);
   }
 }
-
-export type ImageResolveMode = "default" | "pull" | "local";
 
 /** `image-resolve-mode`: BuildKit's image.resolvemode values. */
 export function imageResolveMode(opts: Opts): ImageResolveMode {
@@ -247,41 +233,7 @@ export function sourceDateEpoch(opts: Opts): number | undefined {
   return n;
 }
 
-// containerd's known GOOS values: a lone token in this set is an OS, anything else an architecture.
-const KNOWN_OS = new Set(
-  "aix android darwin dragonfly freebsd hurd illumos ios js linux nacl netbsd openbsd plan9 solaris windows zos".split(
-    " ",
-  ),
-);
-
-/**
- * Parses one platform specifier (`os/arch[/variant]`, or a lone arch meaning linux, or a
- * lone OS taking the architecture of `defaultPlatform`) and normalizes it.
- */
-export function parsePlatform(spec: string, defaultPlatform?: Platform): Platform {
-  const s = spec.trim();
-  const parts = s.split("/");
-  if (s === "" || parts.length > 3 || parts.some((p) => !/^[A-Za-z0-9_.-]+$/.test(p))) {
-    throw new OptsError(`invalid platform "${spec}" (expected os/arch[/variant], e.g. linux/amd64)`);
-  }
-  // Aliases and default variants are containerd's, applied by the LLB builder's normalizer,
-  // so an option and an op naming the same platform compare equal.
-  if (parts.length === 1) {
-    const only = (parts[0] as string).toLowerCase();
-    if (!KNOWN_OS.has(only)) return normalizePlatform({ os: "linux", architecture: only });
-    if (!defaultPlatform) throw new OptsError(`platform "${spec}" names no architecture`);
-    return normalizePlatform({ ...defaultPlatform, os: only });
-  }
-  return normalizePlatform({
-    os: parts[0] as string,
-    architecture: parts[1] as string,
-    ...(parts[2] ? { variant: parts[2] } : {}),
-  });
-}
-
-export function formatPlatform(p: Platform): string {
-  return p.variant ? `${p.os}/${p.architecture}/${p.variant}` : `${p.os}/${p.architecture}`;
-}
+export { formatPlatform, parsePlatform } from "../platform.js";
 
 /** `platform` CSV → normalized target platforms; undefined when not requested (use the worker's). */
 export function platforms(opts: Opts, defaultPlatform?: Platform): Platform[] | undefined {

@@ -1,5 +1,4 @@
 import { posix } from "node:path";
-import { CA_BUNDLE, GROUP, PASSWD, ZONEINFO } from "../image/essentials.js";
 import {
   type Chown,
   copy,
@@ -11,6 +10,7 @@ import {
   scratch,
 } from "../llb/index.js";
 import type { Target } from "../manifest/types.js";
+import { CA_BUNDLE, GROUP, PASSWD, ZONEINFO } from "./essentials.js";
 
 export interface ImageSources {
   /** The build stage's /out. */

@@ -1,3 +1,4 @@
+import { sortedRecord } from "../llb/sorted.js";
 import type { Manifest } from "../manifest/types.js";
 import { DEFAULT_PATH, mergeEnv } from "../plan/plan.js";
 import type { BuildPlan } from "../plan/types.js";
@@ -49,16 +50,16 @@ export function imageConfig(m: Manifest, plan: BuildPlan, opts: ConfigOptions = 
     if (opts.base.digest) oci.push(["org.opencontainers.image.base.digest", opts.base.digest]);
   }
   // Automatic labels first, then the manifest's, then --label: the most explicit wins.
-  const labels = sortedRecord([...oci, ...img.labels, ...Object.entries(opts.labels ?? {})]);
+  const labels = sorted([...oci, ...img.labels, ...Object.entries(opts.labels ?? {})]);
   // Built key by key so the JSON keeps Docker's familiar order (User, ExposedPorts, Env, ...).
   const config = {} as ImageConfig["config"];
   if (img.user) config.User = img.user;
-  if (img.ports.length > 0) config.ExposedPorts = sortedRecord(img.ports.map((p) => [p, {}]));
+  if (img.ports.length > 0) config.ExposedPorts = sorted(img.ports.map((p) => [p, {}]));
   // A scratch image has no env of its own; PATH is set like the Dockerfile frontend does.
   config.Env = mergeEnv([DEFAULT_PATH], img.env);
   if (img.entrypoint) config.Entrypoint = img.entrypoint;
   if (img.cmd) config.Cmd = img.cmd;
-  if (img.volumes.length > 0) config.Volumes = sortedRecord(img.volumes.map((v) => [v, {}]));
+  if (img.volumes.length > 0) config.Volumes = sorted(img.volumes.map((v) => [v, {}]));
   config.WorkingDir = img.workdir ?? "/";
   config.Labels = labels;
   if (img.stopSignal) config.StopSignal = img.stopSignal;
@@ -81,7 +82,6 @@ export function imageConfig(m: Manifest, plan: BuildPlan, opts: ConfigOptions = 
   };
 }
 
-function sortedRecord<T>(entries: Array<[string, T]>): Record<string, T> {
-  const map = new Map(entries);
-  return Object.fromEntries([...map].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+function sorted<T>(entries: Array<[string, T]>): Record<string, T> {
+  return sortedRecord(entries, false);
 }

@@ -1,6 +1,7 @@
 // Lint: findings about a valid manifest that build fine but ship something worse than they
 // could. Served as `--call check` (src/subrequests) and as build warnings (lintWarnings).
-import type { WarnRequest } from "../gateway/client.js";
+import type { Warning } from "../gateway/frontend-client.js";
+import type { SourceMap } from "../llb/index.js";
 import type { Manifest } from "../manifest/types.js";
 import { ManifestLocator } from "./locate.js";
 import { type LintFinding, runChecks } from "./rules.js";
@@ -15,39 +16,27 @@ export function lint(
   return runChecks(manifest, where);
 }
 
-/** The manifest as pb.SourceInfo, so clients print the lines a warning is about. */
-export interface LintSource {
-  filename: string;
-  data: Uint8Array;
-  language?: string;
-}
-
-/** BuildKit's warning level, the one the Dockerfile linter uses. */
-const LEVEL_WARNING = 1;
-
 /**
- * The findings as LLBBridge Warn requests, shaped like the Dockerfile frontend's lint
+ * The findings as build warnings (the gateway encodes them as Warn requests), shaped like the Dockerfile frontend's lint
  * warnings: short `Rule: detail (line N)`, the description as detail, the rule's URL and the
  * range in the manifest. `digest` is the vertex BuildKit files the warning under (the
  * Dockerfile frontend uses the definition's load vertex); any op of the build will do.
  */
 export function lintWarnings(
   manifest: Manifest,
-  source: LintSource,
+  source: SourceMap,
   digest = "",
   opts: { skip?: string[] } = {},
-): WarnRequest[] {
-  const enc = new TextEncoder();
+): Warning[] {
   const skip = new Set(opts.skip ?? []);
   return lint(manifest)
     .filter((f) => !skip.has(f.rule.name))
     .map((f) => ({
       digest,
-      level: LEVEL_WARNING,
-      short: enc.encode(`${f.rule.name}: ${f.detail} (line ${f.span.line})`),
-      detail: [enc.encode(f.rule.description)],
+      message: `${f.rule.name}: ${f.detail} (line ${f.span.line})`,
+      detail: [f.rule.description],
       url: f.rule.url,
-      info: { filename: source.filename, data: source.data, language: source.language ?? "YAML" },
+      source: { filename: source.filename, data: source.data, language: source.language ?? "YAML" },
       ranges: [
         {
           start: { line: f.span.line, character: f.span.col - 1 },

@@ -2,10 +2,10 @@ import { pb } from "../gen/proto.js";
 import { Caps } from "./caps.js";
 import { platformToPb } from "./platform.js";
 import { compareStrings } from "./sorted.js";
-import type { State } from "./state.js";
-import type { OpOptions, Platform } from "./types.js";
+import type { NetworkMode, OpOptions, Platform } from "./types.js";
 import {
   baseOp,
+  type HasOutput,
   InputList,
   type MarshalContext,
   type MarshalledOp,
@@ -21,7 +21,7 @@ export interface RunOptions extends OpOptions {
   /** Default "/". */
   cwd?: string;
   user?: string;
-  network?: "sandbox" | "host" | "none";
+  network?: NetworkMode;
   mounts?: MountSpec[];
 }
 
@@ -29,7 +29,7 @@ export interface MountSpec {
   /** Absolute path inside the container. */
   dest: string;
   /** Omitted or scratch() = empty (input -1). */
-  source?: State;
+  source?: HasOutput;
   /** Subpath of the source to mount. */
   selector?: string;
   readonly?: boolean;

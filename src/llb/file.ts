@@ -1,10 +1,10 @@
 import type { pb } from "../gen/proto.js";
 import { Caps } from "./caps.js";
 import { joinPath, normalizePath } from "./path.js";
-import type { State } from "./state.js";
 import type { OpOptions } from "./types.js";
 import {
   baseOp,
+  type HasOutput,
   InputList,
   type MarshalContext,
   type MarshalledOp,
@@ -52,7 +52,7 @@ export interface CopyOptions {
 type FileStep =
   | { kind: "mkdir"; path: string; mode: number; opts: MkdirOptions }
   | { kind: "mkfile"; path: string; mode: number; data: Uint8Array; opts: MkfileOptions }
-  | { kind: "copy"; src: State; srcPath: string; destPath: string; opts: CopyOptions };
+  | { kind: "copy"; src: HasOutput; srcPath: string; destPath: string; opts: CopyOptions };
 
 // Largest |seconds| whose nanosecond value is still an exact double.
 const MAX_SECONDS = Math.floor(Number.MAX_SAFE_INTEGER / 1953125);
@@ -107,7 +107,7 @@ export class FileAction {
     return new FileAction(this, mkfileStep(path, mode, data, opts));
   }
 
-  copy(src: State, srcPath: string, destPath: string, opts?: CopyOptions): FileAction {
+  copy(src: HasOutput, srcPath: string, destPath: string, opts?: CopyOptions): FileAction {
     return new FileAction(this, copyStep(src, srcPath, destPath, opts));
   }
 
@@ -135,7 +135,7 @@ function mkfileStep(path: string, mode: number, data: Uint8Array | string, opts?
   return { kind: "mkfile", path, mode, data: bytes, opts: clone(opts) };
 }
 
-function copyStep(src: State, srcPath: string, destPath: string, opts?: CopyOptions): FileStep {
+function copyStep(src: HasOutput, srcPath: string, destPath: string, opts?: CopyOptions): FileStep {
   if (opts?.mode !== undefined) checkMode(opts.mode);
   checkChown(opts?.owner);
   nanos(opts?.timestamp);
@@ -158,7 +158,7 @@ export function mkfile(
   return new FileAction(undefined, mkfileStep(path, mode, data, opts));
 }
 
-export function copy(src: State, srcPath: string, destPath: string, opts?: CopyOptions): FileAction {
+export function copy(src: HasOutput, srcPath: string, destPath: string, opts?: CopyOptions): FileAction {
   return new FileAction(undefined, copyStep(src, srcPath, destPath, opts));
 }
 

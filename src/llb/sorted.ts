@@ -24,12 +24,16 @@ export function compareStrings(a: string, b: string): number {
 // insertion order: such keys would silently break the sorted encoding.
 const ARRAY_INDEX = /^(?:0|[1-9]\d{0,9})$/;
 
-/** Builds a null-prototype record whose keys are inserted in sorted order. */
-export function sortedRecord<V>(entries: Iterable<readonly [string, V]>): Record<string, V> {
+/**
+ * Builds a null-prototype record whose keys are inserted in sorted order; of equal keys the
+ * last wins. `strict` (for LLB bytes) refuses array-index keys, which JavaScript would list
+ * first; elsewhere (frontend opts, image config JSON) they are just data.
+ */
+export function sortedRecord<V>(entries: Iterable<readonly [string, V]>, strict = true): Record<string, V> {
   const list = [...entries].sort((a, b) => compareStrings(a[0], b[0]));
   const out: Record<string, V> = Object.create(null);
   for (const [k, v] of list) {
-    if (ARRAY_INDEX.test(k) && Number(k) < 2 ** 32 - 1) {
+    if (strict && ARRAY_INDEX.test(k) && Number(k) < 2 ** 32 - 1) {
       throw new Error(`llb: map key ${JSON.stringify(k)} would not keep sorted order`);
     }
     out[k] = v;

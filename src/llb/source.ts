@@ -4,7 +4,7 @@ import { normalizePlatform, platformToPb } from "./platform.js";
 import { normalizeImageRef } from "./reference.js";
 import { sortedRecord } from "./sorted.js";
 import { State } from "./state.js";
-import type { OpOptions, Platform } from "./types.js";
+import type { ImageResolveMode, OpOptions, Platform } from "./types.js";
 import { baseOp, type MarshalContext, type MarshalledOp, type Output, Vertex } from "./vertex.js";
 
 /** A SourceOp: identifier + attrs, and for images a platform (Go drops it for other sources). */
@@ -45,7 +45,7 @@ function goJSON(value: string[]): string {
 
 export interface ImageOptions extends OpOptions {
   platform?: Platform;
-  resolveMode?: "default" | "pull" | "local";
+  resolveMode?: ImageResolveMode;
 }
 
 /** A registry image: identifier docker-image://<normalized ref>. Throws on an invalid reference. */

@@ -1,11 +1,6 @@
 // Public option types shared by every LLB builder module.
 
-/** An OCI platform; normalized (like containerd's platforms.Normalize) wherever it enters the builder. */
-export interface Platform {
-  os: string;
-  architecture: string;
-  variant?: string;
-}
+export type { ImageResolveMode, NetworkMode, Platform } from "../platform.js";
 
 /** One source file (e.g. the build manifest) that op locations point into. */
 export interface SourceMap {

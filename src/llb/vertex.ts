@@ -7,6 +7,15 @@ export interface Output {
   readonly index: number;
 }
 
+/**
+ * Anything with an output to read from: a State, as exec mounts and file copies see it
+ * (structural, so those ops need not import the State that builds them).
+ */
+export interface HasOutput {
+  /** undefined: scratch. */
+  readonly output: Output | undefined;
+}
+
 export interface MarshalContext {
   /** Platform for ops that need one and were given none. */
   readonly platform: Platform;

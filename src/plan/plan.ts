@@ -86,7 +86,8 @@ function pin(image: string, digest: string | undefined): string {
   return `${image}@${digest}`;
 }
 
-function selectTarget(m: Manifest, name: string | undefined): Target {
+/** The target `name` names, or the first; a PlanError naming the targets there are. */
+export function selectTarget(m: Manifest, name: string | undefined): Target {
   const first = m.targets[0];
   if (!first) throw new PlanError("the manifest defines no image");
   if (!name) return first;

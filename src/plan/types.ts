@@ -1,12 +1,7 @@
 import type { CacheMount, SecretMount, Span, Target } from "../manifest/types.js";
+import type { ImageResolveMode, NetworkMode, Platform } from "../platform.js";
 
-export interface Platform {
-  os: string;
-  architecture: string;
-  variant?: string;
-}
-
-export type NetworkMode = "sandbox" | "host" | "none";
+export type { NetworkMode, Platform };
 
 /** One command of the build stage, ready to become an exec op. */
 export interface BuildStep {
@@ -24,7 +19,7 @@ export interface BuildStep {
 export interface BuildPlan {
   platform: Platform;
   baseImage: string;
-  imageResolveMode: "default" | "pull" | "local";
+  imageResolveMode: ImageResolveMode;
   network: NetworkMode;
   workdir: string;
   env: string[];

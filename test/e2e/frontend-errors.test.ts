@@ -4,7 +4,7 @@
 import { statSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { MAX_MANIFEST_BYTES } from "../../src/frontend/definition.js";
+import { MAX_MANIFEST_BYTES } from "../../src/frontend/read-manifest.js";
 import {
   buildx,
   context,

@@ -108,12 +108,41 @@ describe("scratchkit llb", () => {
       .split("\n")
       .map((l) => JSON.parse(l) as Record<string, any>);
 
+  it("reads the .dockerignore next to the manifest and leaves the manifest out of the context, as the frontend does", () => {
+    const d = mkdtempSync(join(tmpdir(), "cli-llb-ignore-"));
+    try {
+      writeFileSync(join(d, "app.yaml"), readFileSync(HELLO));
+      writeFileSync(join(d, ".dockerignore"), "*.o\n");
+      const local = decoded(run("llb", join(d, "app.yaml")).stdout).find((o) =>
+        String(o.op.identifier).startsWith("local://"),
+      );
+      expect(local?.op.attrs["local.excludepatterns"]).toBe(
+        JSON.stringify(["*.o", "app.yaml", "app.yaml.dockerignore"]),
+      );
+      // the manifest's own ignore file wins over the context's
+      writeFileSync(join(d, "app.yaml.dockerignore"), "build/\n");
+      const own = decoded(run("llb", join(d, "app.yaml")).stdout).find((o) =>
+        String(o.op.identifier).startsWith("local://"),
+      );
+      expect(own?.op.attrs["local.excludepatterns"]).toBe(
+        JSON.stringify(["build", "app.yaml", "app.yaml.dockerignore"]),
+      );
+    } finally {
+      rmSync(d, { recursive: true, force: true });
+    }
+  });
+
   it("prints one decoded op per line: the definition's digests, in order, inputs first", () => {
     const r = run("llb", HELLO);
     expect([r.status, r.stderr]).toEqual([0, ""]);
     const ops = decoded(r.stdout);
     const manifest = parseManifest(readFileSync(HELLO, "utf8"), HELLO);
-    const { digests } = manifestDefinition(manifest, { platform: { os: "linux", architecture: "amd64" } });
+    // as the frontend assembles it: the manifest by its name in the context, no .dockerignore there
+    const { digests } = manifestDefinition(
+      manifest,
+      { platform: { os: "linux", architecture: "amd64" } },
+      { filename: "scratchkit.yaml", dockerignore: "" },
+    );
     expect(ops.map((o) => o.digest)).toEqual(digests);
     const seen = new Set<string>();
     for (const op of ops) {
@@ -135,7 +164,8 @@ describe("scratchkit llb", () => {
     expect(exec?.metadata.description["llb.customname"]).toBe(
       "[build 1/1] musl-gcc -static -Os -s -o /out/hello hello.c",
     );
-    expect(exec?.locations).toEqual([`${HELLO}:9`]);
+    // the manifest by its name in the context, as the frontend maps it
+    expect(exec?.locations).toEqual(["scratchkit.yaml:9"]);
     // The old output was the Definition with each op as a Buffer's byte array.
     expect(r.stdout).not.toMatch(/"type":\s*"Buffer"|\[\d+,\d+,\d+/);
   });

@@ -8,12 +8,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as grpc from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runBuild } from "../../src/frontend/build.js";
 import { isBuiltinArg, undeclaredBuildArgs } from "../../src/frontend/build-args.js";
-import { MAX_MANIFEST_BYTES } from "../../src/frontend/definition.js";
+import { frontendResult } from "../../src/frontend/dispatch.js";
+import { MAX_MANIFEST_BYTES } from "../../src/frontend/read-manifest.js";
 import { capsFromPong } from "../../src/gateway/caps.js";
 import { BridgeCallError, BridgeClient } from "../../src/gateway/client.js";
 import { decodeSourceDetail, FrontendError } from "../../src/gateway/errors.js";
+import { GatewayClient } from "../../src/gateway/frontend-client.js";
 import { parseOpts } from "../../src/gateway/opts.js";
 import { google, moby, pb } from "../../src/gen/proto.js";
 import { local, marshal } from "../../src/llb/index.js";
@@ -177,11 +178,14 @@ async function run(bridge: FakeBridge, setup: Setup) {
     env[`BUILDKIT_FRONTEND_OPT_${i}`] = `${k}=${v}`;
   }
   try {
-    const outcome = await runBuild(client, caps, {
-      opts: parseOpts(env),
-      sessionId: "session-1",
-      workerPlatforms: [{ os: "linux", architecture: "amd64" }],
-    }).catch((e: unknown) => e);
+    const outcome = await frontendResult(
+      new GatewayClient(client, {
+        opts: parseOpts(env),
+        sessionId: "session-1",
+        workers: [{ id: "w", labels: {}, platforms: [{ os: "linux", architecture: "amd64" }] }],
+        caps,
+      }),
+    ).catch((e: unknown) => e);
     const solved = ((bridge.calls.Solve ?? []) as SolveRequest[]).map((s) => ({
       kind: kindOf(s.Definition ?? {}),
       def: s.Definition ?? {},

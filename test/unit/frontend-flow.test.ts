@@ -7,12 +7,15 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { HAZARD_BUDGET } from "../../src/elf/index.js";
-import { runBuild } from "../../src/frontend/build.js";
+import { frontendResult } from "../../src/frontend/dispatch.js";
 import { capsFromPong } from "../../src/gateway/caps.js";
 import { BridgeClient } from "../../src/gateway/client.js";
 import { FrontendError } from "../../src/gateway/errors.js";
+import { GatewayClient } from "../../src/gateway/frontend-client.js";
 import { parseOpts } from "../../src/gateway/opts.js";
 import { moby, pb } from "../../src/gen/proto.js";
+import { manifestDefinition } from "../../src/graph/definition.js";
+import { parseManifest } from "../../src/manifest/index.js";
 import { type FakeBridge, startFakeBridge } from "./fixtures/fake-bridge.js";
 
 const MANIFEST = [
@@ -125,13 +128,16 @@ async function run(bridge: FakeBridge, setup: Setup = {}) {
     env[`BUILDKIT_FRONTEND_OPT_${i}`] = `${k}=${v}`;
   }
   try {
-    const outcome = await runBuild(client, caps, {
-      opts: parseOpts(env),
-      sessionId: "session-1",
-      workerPlatforms: [{ os: "linux", architecture: "amd64" }],
-    });
+    const outcome = await frontendResult(
+      new GatewayClient(client, {
+        opts: parseOpts(env),
+        sessionId: "session-1",
+        workers: [{ id: "w", labels: {}, platforms: [{ os: "linux", architecture: "amd64" }] }],
+        caps,
+      }),
+    );
     return {
-      outcome,
+      outcome: { result: outcome },
       reads,
       dirReads,
       events,
@@ -148,6 +154,36 @@ describe("frontend flow against a fake LLBBridge", () => {
     bridge = await startFakeBridge();
   });
   afterAll(() => bridge.stop());
+
+  it("sends the very image definition `scratchkit llb` assembles for the same manifest, .dockerignore and options", async () => {
+    const dockerignore = "# build products\n*.o\n!keep.o\n/tmp\n";
+    const { solves } = await run(bridge, { dockerignore, opts: { "build-arg:UNUSED": "x" } });
+    const sent = (solves.at(-1) as moby.buildkit.v1.frontend.SolveRequest).Definition ?? {};
+    expect(describeDef(sent).files.length).toBeGreaterThan(0);
+    const cli = manifestDefinition(
+      parseManifest(MANIFEST, "scratchkit.yaml"),
+      {
+        platform: { os: "linux", architecture: "amd64" },
+        // what the fake bridge's ResolveImageConfig answers
+        baseEnv: ["PATH=/opt/bin:/usr/bin:/bin", "LANG=C"],
+        baseDigest: "sha256:0000000000000000000000000000000000000000000000000000000000000000",
+      },
+      { dockerignore, sessionId: "session-1" },
+    );
+    const bytes = pb.Definition.encode(pb.Definition.create(sent)).finish();
+    expect(Buffer.from(bytes).equals(Buffer.from(cli.bytes))).toBe(true);
+    // and it is not the definition without the .dockerignore
+    const unfiltered = manifestDefinition(
+      parseManifest(MANIFEST, "scratchkit.yaml"),
+      {
+        platform: { os: "linux", architecture: "amd64" },
+        baseEnv: ["PATH=/opt/bin:/usr/bin:/bin", "LANG=C"],
+        baseDigest: "sha256:0000000000000000000000000000000000000000000000000000000000000000",
+      },
+      { sessionId: "session-1", dockerignore: "" },
+    );
+    expect(Buffer.from(bytes).equals(Buffer.from(unfiltered.bytes))).toBe(false);
+  });
 
   it("reads the manifest, builds, verifies by ranged reads, then returns the image with its config", async () => {
     const { outcome, reads, dirReads, events, solves } = await run(bridge);

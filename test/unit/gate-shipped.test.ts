@@ -6,8 +6,8 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { requireArtifacts } from "../../src/frontend/artifacts.js";
 import { BridgeClient } from "../../src/gateway/client.js";
-import { FrontendError } from "../../src/gateway/errors.js";
 import { goFileKind, permissionBits } from "../../src/gateway/file-mode.js";
+import { bridgeRef } from "../../src/gateway/frontend-client.js";
 import type { Artifact, Span } from "../../src/manifest/types.js";
 import { MAX_WALK_ENTRIES, OutTree } from "../../src/verify/out-tree.js";
 import { planShipped } from "../../src/verify/shipped.js";
@@ -50,7 +50,6 @@ const artifact = (path: string, line = 7, more: Partial<Artifact> = {}): Artifac
   span: span(line),
   ...more,
 });
-const located = (message: string, code: number) => new FrontendError(message, code);
 
 describe("the gate over /out as the engine lists it", () => {
   let bridge: FakeBridge;
@@ -77,7 +76,7 @@ describe("the gate over /out as the engine lists it", () => {
   });
 
   const gate = async (artifacts: Artifact[]) => {
-    const shipped = await requireArtifacts(client, "out", artifacts, located);
+    const shipped = await requireArtifacts(bridgeRef(client, "out"), artifacts);
     const checked = await checkFiles(
       shipped.files,
       (path, offset, length) => client.readFile("out", `/${path}`, { offset, length }),

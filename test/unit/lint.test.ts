@@ -1,5 +1,6 @@
 // Each lint rule: when it fires, where it points, and when it stays quiet.
 import { describe, expect, it } from "vitest";
+import { warnRequest } from "../../src/gateway/frontend-client.js";
 import { lint, lintWarnings, ManifestLocator, RULES } from "../../src/lint/index.js";
 import { programOf, simpleCommands } from "../../src/lint/shell.js";
 import { parseManifest } from "../../src/manifest/parse.js";
@@ -247,8 +248,10 @@ describe("lint findings as build warnings", () => {
   };
 
   it("are shaped like the Dockerfile linter's: Rule: detail (line N), description, URL, range", () => {
-    const [w] = lintWarnings(manifest, source, "sha256:abc");
-    expect(w).toBeDefined();
+    const [found] = lintWarnings(manifest, source, "sha256:abc");
+    expect(found).toBeDefined();
+    // as the gateway sends it
+    const w = found && warnRequest(found);
     const dec = (b: Uint8Array | null | undefined) => new TextDecoder().decode(b ?? undefined);
     expect(dec(w?.short)).toBe(
       "RunsAsRoot: target hello runs as root; add essentials: [nonroot] (uid 65532) or set image.user (line 6)",
@@ -263,10 +266,10 @@ describe("lint findings as build warnings", () => {
 
   it("can leave out rules the build reports better itself", () => {
     const dec = (b: Uint8Array | null | undefined) => new TextDecoder().decode(b ?? undefined);
-    const all = lintWarnings(manifest, source, "d").map((w) => dec(w.short).split(":")[0]);
+    const all = lintWarnings(manifest, source, "d").map((w) => dec(warnRequest(w).short).split(":")[0]);
     expect(all).toContain("RunsAsRoot");
     const some = lintWarnings(manifest, source, "d", { skip: ["RunsAsRoot"] }).map(
-      (w) => dec(w.short).split(":")[0],
+      (w) => dec(warnRequest(w).short).split(":")[0],
     );
     expect(some).not.toContain("RunsAsRoot");
     expect(some).toHaveLength(all.length - 1);

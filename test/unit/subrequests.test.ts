@@ -1,18 +1,14 @@
 // Subrequest answers (--call outline/targets/check, describe): JSON in BuildKit's shapes,
 // text as BuildKit's Print* functions write it, and the flow over a fake LLBBridge.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { frontendResult, serve, subrequestAnswer } from "../../src/frontend/dispatch.js";
 import { capsFromPong } from "../../src/gateway/caps.js";
 import { BridgeClient } from "../../src/gateway/client.js";
-import { FrontendError } from "../../src/gateway/errors.js";
+import { FrontendError, SUBREQUEST_DETAIL_TYPE_URL, unsupportedStatus } from "../../src/gateway/errors.js";
+import { GatewayClient } from "../../src/gateway/frontend-client.js";
+import type { Opts } from "../../src/gateway/opts.js";
 import { moby } from "../../src/gen/proto.js";
 import { describeAnswer } from "../../src/subrequests/describe.js";
-import {
-  answerFor,
-  answerSubrequest,
-  SUBREQUEST_DETAIL_TYPE_URL,
-  subrequestResult,
-  unsupportedStatus,
-} from "../../src/subrequests/handle.js";
 import { printSource } from "../../src/subrequests/lint.js";
 import { tabulate } from "../../src/subrequests/tabwriter.js";
 import { rangeOf } from "../../src/subrequests/types.js";
@@ -39,6 +35,9 @@ const MANIFEST = [
   "",
 ].join("\n");
 const NO_OPTS = { opts: {} };
+/** The answer the frontend gives for `request` once it has read `text` (target from `env.opts`). */
+const answerFor = (request: string, filename: string, text: string, env: { opts: Opts }) =>
+  subrequestAnswer(request, { filename, text }, { ...(env.opts.target ? { target: env.opts.target } : {}) });
 const b64 = (s: string) => Buffer.from(s).toString("base64");
 
 describe("frontend.subrequests.describe", () => {
@@ -166,7 +165,7 @@ describe("frontend.outline", () => {
   it("names the targets there are when --target names none of them", () => {
     expect(() =>
       answerFor("frontend.outline", "scratchkit.yaml", MANIFEST, { opts: { target: "nope" } }),
-    ).toThrow("target nope not found; scratchkit.yaml defines hello, cli");
+    ).toThrow(`target "nope" not found; the manifest defines hello, cli`);
   });
 
   it("fails on a manifest that does not parse, with the manifest as the error's source", () => {
@@ -294,7 +293,14 @@ describe("subrequests over a fake LLBBridge", () => {
     FrontendAPICaps: ["solve.base", "readfile", "frontend.inputs"].map((ID) => ({ ID, Enabled: true })),
     LLBCaps: [],
   });
-  const env = { opts: { filename: "scratchkit.yaml" }, sessionId: "s", workerPlatforms: [] };
+  /** The frontend as BuildKit starts it for `--call request`. */
+  const fe = (request: string) =>
+    new GatewayClient(client, {
+      opts: { filename: "scratchkit.yaml", requestid: request },
+      sessionId: "s",
+      workers: [],
+      caps,
+    });
 
   beforeAll(async () => {
     bridge = await startFakeBridge({
@@ -315,7 +321,7 @@ describe("subrequests over a fake LLBBridge", () => {
   });
 
   it("reads the manifest like a build and returns metadata only", async () => {
-    const res = await subrequestResult(client, caps, env, "frontend.targets");
+    const res = await frontendResult(fe("frontend.targets"));
     expect(res.ref).toBeUndefined();
     expect(Object.keys(res.metadata ?? {}).sort()).toEqual(["result.json", "result.txt", "version"]);
     expect(new TextDecoder().decode(res.metadata?.["result.txt"])).toContain("hello (default)");
@@ -324,26 +330,26 @@ describe("subrequests over a fake LLBBridge", () => {
   });
 
   it("lint carries result.statuscode", async () => {
-    const res = await subrequestResult(client, caps, env, "frontend.lint");
+    const res = await frontendResult(fe("frontend.lint"));
     expect(new TextDecoder().decode(res.metadata?.["result.statuscode"])).toBe("1");
   });
 
   it("describe reads nothing", async () => {
     const before = bridge.calls.Solve?.length ?? 0;
-    const res = await subrequestResult(client, caps, env, "frontend.subrequests.describe");
+    const res = await frontendResult(fe("frontend.subrequests.describe"));
     expect(new TextDecoder().decode(res.metadata?.["result.txt"])).toMatch(/^NAME\s+VERSION\s+DESCRIPTION\n/);
     expect(bridge.calls.Solve?.length ?? 0).toBe(before);
   });
 
   it("returns the result through Return", async () => {
-    await answerSubrequest(client, caps, env, "frontend.outline");
+    await serve(client, fe("frontend.outline"));
     const ret = bridge.calls.Return?.at(-1) as moby.buildkit.v1.frontend.ReturnRequest;
     expect(ret.result?.ref).toBeFalsy();
     expect(new TextDecoder().decode(ret.result?.metadata?.version)).toBe("1.0.0");
   });
 
   it("answers an unknown request with BuildKit's unsupported-subrequest error", async () => {
-    await answerSubrequest(client, caps, env, "frontend.convertllb");
+    await serve(client, fe("frontend.convertllb"));
     const ret = bridge.calls.Return?.at(-1) as moby.buildkit.v1.frontend.ReturnRequest;
     expect(ret.error?.message).toBe("unsupported request frontend.convertllb");
     expect(ret.error?.details?.[0]?.type_url).toBe(SUBREQUEST_DETAIL_TYPE_URL);

@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { checkElf } from "../../src/cli/check-elf.js";
+import { warnRequest } from "../../src/gateway/frontend-client.js";
 import { moby } from "../../src/gen/proto.js";
 import type { Artifact } from "../../src/manifest/types.js";
 import { checkArtifacts } from "../../src/verify/static-gate.js";
@@ -99,7 +100,8 @@ describe.skipIf(!HAVE_GCC || process.arch !== "x64")("the gate and check-elf on 
       data: new TextEncoder().encode("a\nb\n"),
       language: "YAML",
     };
-    const reqs = warnRequests(r.warnings, source, "sha256:abc");
+    // as the gateway sends them
+    const reqs = warnRequests(r.warnings, source, "sha256:abc").map(warnRequest);
     expect(reqs).toHaveLength(1);
     const req = reqs[0];
     expect(req?.digest).toBe("sha256:abc");
@@ -120,7 +122,10 @@ describe.skipIf(!HAVE_GCC || process.arch !== "x64")("the gate and check-elf on 
       async (w) => {
         if (w.digest === "bad") throw new Error("unavailable");
       },
-      [{ digest: "bad" }, { digest: "ok" }],
+      [
+        { digest: "bad", message: "a" },
+        { digest: "ok", message: "b" },
+      ],
       (e) => errors.push(e),
     );
     expect(sent).toBe(1);

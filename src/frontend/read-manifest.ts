@@ -1,9 +1,8 @@
-import type { BridgeClient, Definition } from "../gateway/client.js";
+import type { Definition } from "../gateway/client.js";
 import { Code, FrontendError } from "../gateway/errors.js";
+import type { FrontendClient, Ref } from "../gateway/frontend-client.js";
 import { local, marshal } from "../llb/index.js";
 import { decodeManifest } from "../manifest/decode.js";
-import type { BuildEnv } from "./build.js";
-import { solveDefinition } from "./solve.js";
 
 /**
  * The largest manifest the frontend reads: 1 MiB. Every solve carries the manifest as its
@@ -16,9 +15,8 @@ export const MAX_MANIFEST_BYTES = 1 << 20;
  * Reads the manifest (and its own `<name>.dockerignore`) from the client's definition
  * directory, or from the `dockerfile` frontend input when the # syntax= forwarder sends one.
  */
-export async function readDefinition(
-  bridge: BridgeClient,
-  env: BuildEnv,
+export async function readManifestFile(
+  client: FrontendClient,
   input: Definition | undefined,
   key: string,
   filename: string,
@@ -28,26 +26,26 @@ export async function readDefinition(
     input ??
     marshal(
       local(key, {
-        sessionId: env.sessionId,
+        sessionId: client.buildOpts().sessionId,
         followPaths: [filename, ignoreName],
         sharedKeyHint: key,
         differ: "none",
         name: `[internal] load build definition from ${filename}`,
       }),
     ).definition;
-  const ref = await solveDefinition(bridge, def);
+  const ref = await client.solve(def);
   let data: Uint8Array;
   try {
     // One byte past the limit tells an oversized file from one exactly at it, in one round trip.
-    data = await bridge.readFile(ref, filename, { offset: 0, length: MAX_MANIFEST_BYTES + 1 });
+    data = await ref.readFile(filename, { offset: 0, length: MAX_MANIFEST_BYTES + 1 });
   } catch (err) {
     throw new FrontendError(
       `cannot read the manifest ${filename}: ${err instanceof Error ? err.message : String(err)}`,
       Code.NotFound,
     );
   }
-  if (data.length > MAX_MANIFEST_BYTES) throw await tooLarge(bridge, ref, filename, data);
-  const ignore = await bridge.readFile(ref, ignoreName).then(
+  if (data.length > MAX_MANIFEST_BYTES) throw await tooLarge(ref, filename, data);
+  const ignore = await ref.readFile(ignoreName).then(
     (d) => new TextDecoder().decode(d),
     () => undefined,
   );
@@ -55,13 +53,8 @@ export async function readDefinition(
 }
 
 /** The size error, with the file's real size when BuildKit can stat it (only on this failure path). */
-async function tooLarge(
-  bridge: BridgeClient,
-  ref: string,
-  filename: string,
-  head: Uint8Array,
-): Promise<FrontendError> {
-  const size = await bridge.statFile(ref, filename).then(
+async function tooLarge(ref: Ref, filename: string, head: Uint8Array): Promise<FrontendError> {
+  const size = await ref.statFile(filename).then(
     (st) => Number(st.size),
     () => undefined,
   );
@@ -80,21 +73,20 @@ async function tooLarge(
 
 /** The context's own .dockerignore, read through a local that transfers only that file. */
 export async function readContextDockerignore(
-  bridge: BridgeClient,
-  env: BuildEnv,
+  client: FrontendClient,
   key: string,
 ): Promise<string | undefined> {
   const def = marshal(
     local(key, {
-      sessionId: env.sessionId,
+      sessionId: client.buildOpts().sessionId,
       followPaths: [".dockerignore"],
       sharedKeyHint: `${key}-.dockerignore`,
       differ: "none",
       name: "[internal] load .dockerignore",
     }),
   ).definition;
-  const ref = await solveDefinition(bridge, def);
-  return bridge.readFile(ref, ".dockerignore").then(
+  const ref = await client.solve(def);
+  return ref.readFile(".dockerignore").then(
     (d) => new TextDecoder().decode(d),
     () => undefined,
   );

@@ -1,0 +1,71 @@
+// The frontend's one entry after connecting: parse the options, read the manifest once, then
+// build or answer a subrequest (the shape of BuildKit's dockerfile builder.Build with
+// dockerui's HandleSubrequest). Located errors get the manifest's lines here, in one place.
+import { type BuildConfig, configOf } from "../gateway/build-config.js";
+import type { BridgeClient, Result } from "../gateway/client.js";
+import { Code, FrontendError, statusFromError, UnsupportedSubrequestError } from "../gateway/errors.js";
+import type { FrontendClient } from "../gateway/frontend-client.js";
+import { type ManifestSource, withManifestSource } from "../gateway/located.js";
+import { log } from "../log.js";
+import { answerFor, answerWithoutManifest, isSupported, needsManifest } from "../subrequests/handle.js";
+import { type SubrequestAnswer, toResult } from "../subrequests/result.js";
+import { runBuild } from "./build.js";
+import { readContextDockerignore, readManifestFile } from "./read-manifest.js";
+
+/**
+ * Runs the request `client` was started for and Returns its result or its error over
+ * `bridge`; true when it Returned a result.
+ */
+export async function serve(bridge: BridgeClient, client: FrontendClient): Promise<boolean> {
+  let result: Result;
+  try {
+    result = await frontendResult(client);
+  } catch (err) {
+    log.debug({ err }, "build failed");
+    await bridge.returnError(statusFromError(err));
+    return false;
+  }
+  await bridge.returnResult(result);
+  return true;
+}
+
+/** The build's result, or a subrequest's (metadata only, nothing built). */
+export async function frontendResult(client: FrontendClient): Promise<Result> {
+  const config = configOf(client.buildOpts());
+  const request = config.requestId;
+  if (request !== undefined && !isSupported(request)) throw new UnsupportedSubrequestError(request);
+  if (request !== undefined && !needsManifest(request)) return toResult(answerWithoutManifest(request));
+  const inputs = await client.inputs();
+  if (request === undefined && inputs[config.contextKey]) {
+    throw new FrontendError(
+      `the build context came as a frontend input (${config.contextKey}); scratchkit reads the context from the client's local directory only`,
+      Code.Unimplemented,
+    );
+  }
+  const [definition, contextIgnore] = await Promise.all([
+    readManifestFile(client, inputs[config.dockerfileKey], config.dockerfileKey, config.filename),
+    // Only a build reads the context; read its .dockerignore alongside the manifest.
+    request === undefined ? readContextDockerignore(client, config.contextKey) : undefined,
+  ]);
+  const source: ManifestSource = { filename: config.filename, text: definition.text };
+  try {
+    if (request !== undefined) return toResult(subrequestAnswer(request, source, config));
+    const dockerignore = definition.ignore ?? contextIgnore ?? "";
+    return await runBuild(client, config, { source, dockerignore });
+  } catch (err) {
+    throw withManifestSource(err, source);
+  }
+}
+
+/** A manifest-reading subrequest's answer; its errors carry the manifest's lines. */
+export function subrequestAnswer(
+  request: string,
+  source: ManifestSource,
+  config: Pick<BuildConfig, "target">,
+): SubrequestAnswer {
+  try {
+    return answerFor(request, source, config.target);
+  } catch (err) {
+    throw withManifestSource(err, source);
+  }
+}

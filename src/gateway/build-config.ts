@@ -1,0 +1,124 @@
+// Every frontend option, parsed once into one typed value (the shape of BuildKit's
+// frontend/dockerui Config): nothing downstream reads a raw opt.
+import { DEFAULT_FILENAME } from "../manifest/defaults.js";
+import type { BuildOpts } from "./frontend-client.js";
+import {
+  buildArgs,
+  type CacheImport,
+  cacheImports,
+  contextKey,
+  dockerfileKey,
+  filename,
+  forceNetworkMode,
+  type ImageResolveMode,
+  imageResolveMode,
+  labels,
+  type NetworkMode,
+  noCache,
+  type Opts,
+  type Platform,
+  platforms,
+  requestId,
+  sourceDateEpoch,
+  target,
+} from "./opts.js";
+
+export interface BuildConfig {
+  /** The manifest's name in the definition directory (`filename`, default scratchkit.yaml). */
+  filename: string;
+  /** The manifest target to build; undefined means the first. */
+  target?: string;
+  /** Target platforms: the `platform` opt, or the first worker's first platform. */
+  platforms: Platform[];
+  /** `build-arg:NAME`, sorted by name. */
+  buildArgs: ReadonlyMap<string, string>;
+  /** `label:NAME`, sorted by name. */
+  labels: ReadonlyMap<string, string>;
+  /** Absent → undefined; `--no-cache` → true; otherwise the names to rebuild. */
+  noCache?: true | string[];
+  network: NetworkMode;
+  imageResolveMode: ImageResolveMode;
+  /** SOURCE_DATE_EPOCH in Unix seconds. */
+  epoch?: number;
+  /** `cache-imports` and `cache-from`: parsed, not yet used (BuildKit applies them to our solves itself). */
+  cacheImports: CacheImport[];
+  /** `vcs:source` and `vcs:revision`, for the image's OCI labels. */
+  vcs: { source?: string; revision?: string };
+  /** `context:NAME=value`: named contexts, parsed for the issue that uses them. */
+  namedContexts: ReadonlyMap<string, NamedContext>;
+  /** A subrequest (`--call outline` etc.) instead of a build. */
+  requestId?: string;
+  /** Local (session) names of the build context and of the directory holding the manifest. */
+  contextKey: string;
+  dockerfileKey: string;
+}
+
+/** A named context's source, by the scheme dockerui recognises. */
+export interface NamedContext {
+  /** "other": a value none of dockerui's schemes match; an error only once named contexts are used. */
+  kind: "docker-image" | "oci-layout" | "local" | "input" | "git" | "http" | "other";
+  ref: string;
+}
+
+const CONTEXT_PREFIX = "context:";
+
+/**
+ * Parses all options at once; an invalid one throws OptsError (returned as InvalidArgument).
+ * `workerPlatforms`: the first worker's, whose first is the default target platform.
+ */
+export function parseBuildConfig(opts: Opts, workerPlatforms: readonly Platform[]): BuildConfig {
+  const worker = workerPlatforms[0] ?? { os: "linux", architecture: "amd64" };
+  const nc = noCache(opts);
+  const epoch = sourceDateEpoch(opts);
+  const t = target(opts);
+  const req = requestId(opts);
+  const vcs: BuildConfig["vcs"] = {};
+  if (opts["vcs:source"]) vcs.source = opts["vcs:source"];
+  if (opts["vcs:revision"]) vcs.revision = opts["vcs:revision"];
+  return {
+    filename: filename(opts) ?? DEFAULT_FILENAME,
+    ...(t !== undefined ? { target: t } : {}),
+    platforms: platforms(opts, worker) ?? [worker],
+    buildArgs: buildArgs(opts),
+    labels: labels(opts),
+    ...(nc !== undefined ? { noCache: nc } : {}),
+    network: forceNetworkMode(opts),
+    imageResolveMode: imageResolveMode(opts),
+    ...(epoch !== undefined ? { epoch } : {}),
+    cacheImports: cacheImports(opts),
+    vcs,
+    namedContexts: namedContexts(opts),
+    ...(req !== undefined ? { requestId: req } : {}),
+    contextKey: contextKey(opts),
+    dockerfileKey: dockerfileKey(opts),
+  };
+}
+
+function namedContexts(opts: Opts): Map<string, NamedContext> {
+  const out = new Map<string, NamedContext>();
+  for (const [k, v] of Object.entries(opts)) {
+    if (!k.startsWith(CONTEXT_PREFIX)) continue;
+    out.set(k.slice(CONTEXT_PREFIX.length), namedContext(v));
+  }
+  return out;
+}
+
+/** dockerui's schemes: docker-image://, oci-layout://, local:, input:, git URLs, http(s) URLs. */
+function namedContext(value: string): NamedContext {
+  for (const [prefix, kind] of [
+    ["docker-image://", "docker-image"],
+    ["oci-layout://", "oci-layout"],
+    ["local:", "local"],
+    ["input:", "input"],
+  ] as const) {
+    if (value.startsWith(prefix)) return { kind, ref: value.slice(prefix.length) };
+  }
+  if (/^git@|^git:\/\/|\.git(#.*)?$/.test(value)) return { kind: "git", ref: value };
+  if (/^https?:\/\//.test(value)) return { kind: "http", ref: value };
+  return { kind: "other", ref: value };
+}
+
+/** The config of the build a client was started for. */
+export function configOf(buildOpts: Pick<BuildOpts, "opts" | "workers">): BuildConfig {
+  return parseBuildConfig(buildOpts.opts, buildOpts.workers[0]?.platforms ?? []);
+}
