@@ -10,8 +10,7 @@
 
 import { buildArgs, type Opts, OptsError, sourceDateEpoch } from "../../src/gateway/opts.js";
 import { pb } from "../../src/gen/proto.js";
-import { buildGraph } from "../../src/graph/build-graph.js";
-import { contextSource } from "../../src/graph/context.js";
+import { assembleBuild } from "../../src/graph/assemble.js";
 import { imageConfig } from "../../src/image/config.js";
 import { lint, lintWarnings, ManifestLocator } from "../../src/lint/index.js";
 import { marshal, normalizeImageRef } from "../../src/llb/index.js";
@@ -263,11 +262,8 @@ interface Decoded {
 
 /** Both definitions the frontend solves (the build's /out and the image), decoded op by op. */
 function llb(m: Manifest, plan: BuildPlan): Decoded[] {
-  const make = () =>
-    buildGraph(plan, {
-      context: contextSource("context", { include: plan.contextInclude, exclude: plan.contextExclude }),
-      source: { filename: m.filename, data: new TextEncoder().encode(m.source), language: "YAML" },
-    });
+  // The frontend's own assembly (context filters, manifest exclusion, source map).
+  const make = () => assembleBuild(m, plan, { dockerignore: "" });
   const graph = make();
   const again = make();
   const out: Decoded[] = [];
