@@ -2,6 +2,7 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { stripVTControlCharacters } from "node:util";
 import { dockerCli } from "../../src/engine/cli.js";
 
 /** The docker CLI with buildx that deploy/engine.sh installed (or the one on PATH). */
@@ -64,7 +65,9 @@ export function buildx(args: string[], cwd: string): BuildRun {
     encoding: "utf8",
     maxBuffer: 64 << 20,
   });
-  return { code: r.status ?? -1, output: `${r.stdout}${r.stderr}`, ms: performance.now() - start };
+  // buildx colours its warning summary even without a terminal (seen under CI): match plain text.
+  const output = stripVTControlCharacters(`${r.stdout}${r.stderr}`);
+  return { code: r.status ?? -1, output, ms: performance.now() - start };
 }
 
 export function imageExists(tag: string): boolean {
