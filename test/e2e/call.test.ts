@@ -1,5 +1,6 @@
 // `docker buildx build --call ...` (subrequests) and lint warnings on a real engine.
 import { spawnSync } from "node:child_process";
+import { stripVTControlCharacters } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   buildx,
@@ -25,7 +26,12 @@ function call(fn: string, cwd: string): { code: number; stdout: string; stderr: 
       maxBuffer: 16 << 20,
     },
   );
-  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+  // Plain text, as engine.ts's buildx(): buildx may colour its output without a terminal.
+  return {
+    code: r.status ?? -1,
+    stdout: stripVTControlCharacters(r.stdout),
+    stderr: stripVTControlCharacters(r.stderr),
+  };
 }
 
 // Unstripped, running as root, on an image tagged latest: three lint findings. The build
