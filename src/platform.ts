@@ -21,31 +21,46 @@ export function formatPlatform(p: Platform): string {
   return p.variant ? `${p.os}/${p.architecture}/${p.variant}` : `${p.os}/${p.architecture}`;
 }
 
-// Aliases and default variants as containerd's platforms.Normalize applies
-// them, so equal platforms always produce equal op bytes.
+/**
+ * Other spellings of OCI architecture names (uname -m, Debian), the ones containerd's
+ * platforms.Normalize knows: the one alias table, for the LLB's platforms and the gate's.
+ */
+const ARCH_ALIASES: Readonly<Record<string, string>> = {
+  i386: "386",
+  x86_64: "amd64",
+  "x86-64": "amd64",
+  aarch64: "arm64",
+  armhf: "arm",
+  armel: "arm",
+};
+
+/** The OCI name of an architecture (lowercased, aliases resolved), without touching the variant. */
+export function canonicalArchitecture(arch: string): string {
+  const a = arch.toLowerCase();
+  return ARCH_ALIASES[a] ?? a;
+}
+
+// Default variants as containerd's platforms.Normalize applies them (Debian's armhf is
+// v7, armel v6), so equal platforms always produce equal op bytes.
 function normalizeArch(arch: string, variant: string): [string, string] {
-  switch (arch) {
-    case "i386":
-      return ["386", ""];
-    case "x86_64":
-    case "x86-64":
+  if (arch === "armhf") return ["arm", "v7"];
+  if (arch === "armel") return ["arm", "v6"];
+  const canonical = canonicalArchitecture(arch);
+  switch (canonical) {
+    case "386":
+      return ["386", arch === "i386" ? "" : variant];
     case "amd64":
       return ["amd64", variant === "v1" ? "" : variant];
-    case "aarch64":
     case "arm64":
       if (variant === "8" || variant === "v8" || variant === "v8.0") return ["arm64", ""];
       if (variant === "9" || variant === "9.0" || variant === "v9.0") return ["arm64", "v9"];
       return ["arm64", variant];
-    case "armhf":
-      return ["arm", "v7"];
-    case "armel":
-      return ["arm", "v6"];
     case "arm":
       if (variant === "" || variant === "7") return ["arm", "v7"];
       if (variant === "5" || variant === "6" || variant === "8") return ["arm", `v${variant}`];
       return ["arm", variant];
     default:
-      return [arch, variant];
+      return [canonical, variant];
   }
 }
 

@@ -10,7 +10,7 @@ export {
   scanGlibcHazard,
 } from "./hazard.js";
 export { inspectElf } from "./inspect.js";
-export { normalizeArchitecture, ociArchitecture } from "./machines.js";
+export { ociArchitecture } from "./machines.js";
 export { canShipInScratch } from "./ship.js";
 export { bufferSource } from "./sources.js";
 export type { ByteSource, InspectOptions, Platform, Report, Verdict } from "./types.js";

@@ -1,3 +1,4 @@
+import { canonicalArchitecture } from "../platform.js";
 import {
   EF_ARM_ABI_FLOAT_HARD,
   EF_ARM_ABI_FLOAT_SOFT,
@@ -74,24 +75,6 @@ export function ociArchitecture(machine: number, elfClass: number, data: number)
   }
 }
 
-/** Common non-OCI spellings seen in build args (uname -m, Debian). */
-const ALIASES: Record<string, string> = {
-  x86_64: "amd64",
-  "x86-64": "amd64",
-  aarch64: "arm64",
-  i386: "386",
-  i686: "386",
-  x86: "386",
-  armhf: "arm",
-  armel: "arm",
-  ppc64el: "ppc64le",
-};
-
-export function normalizeArchitecture(arch: string): string {
-  const a = arch.toLowerCase();
-  return ALIASES[a] ?? a;
-}
-
 export interface MachineInfo {
   machine: number;
   elfClass: number;
@@ -113,7 +96,7 @@ export function archMismatch(
   platform: Platform,
 ): { expected: string; found: string } | undefined {
   const found = ociArchitecture(info.machine, info.elfClass, info.data);
-  const expected = normalizeArchitecture(platform.architecture);
+  const expected = canonicalArchitecture(platform.architecture);
   const variant = platform.variant?.toLowerCase();
   const expectedName = variant && expected === "arm" ? `arm/${variant}` : expected;
   if (found !== expected) return { expected: expectedName, found };

@@ -2,6 +2,7 @@
 // the corner cases of the linkage rule that gcc on this host does not produce.
 import { describe, expect, it } from "vitest";
 import { bufferSource, canShipInScratch, inspectElf } from "../../src/elf/index.js";
+import { normalizePlatform } from "../../src/platform.js";
 import { type CraftOptions, craftElf, EM } from "./fixtures/elf/craft.js";
 
 const inspect = (o: CraftOptions, platform?: { os: string; architecture: string; variant?: string }) =>
@@ -33,6 +34,25 @@ describe("machine, class and byte order", () => {
       expect(canShipInScratch(other).ok).toBe(false);
     });
   }
+
+  // One alias table: a spelling the gate accepts for an ELF is the one the LLB's platform
+  // normalization turns into that ELF's architecture, and no other (i686 is neither's).
+  it.each([
+    ["x86_64", { elfClass: 64, le: true, machine: EM.X86_64 }],
+    ["X86-64", { elfClass: 64, le: true, machine: EM.X86_64 }],
+    ["aarch64", { elfClass: 64, le: true, machine: EM.AARCH64 }],
+    ["i386", { elfClass: 32, le: true, machine: EM.I386 }],
+    ["i686", { elfClass: 32, le: true, machine: EM.I386 }],
+    ["armhf", { elfClass: 32, le: true, machine: EM.ARM }],
+    ["ppc64el", { elfClass: 64, le: true, machine: EM.PPC64 }],
+  ] as Array<[string, CraftOptions]>)("the gate reads %s as the LLB does", async (spelling, o) => {
+    const platform = { os: "linux", architecture: spelling };
+    const r = await inspect(o, platform);
+    const found = r.verdict.kind === "static" ? r.verdict.machine : "";
+    const llbArch = normalizePlatform(platform).architecture;
+    expect(r.archMismatch === undefined).toBe(llbArch === found);
+    expect(r.archMismatch?.expected).toBe(llbArch === found ? undefined : llbArch);
+  });
 
   it("parses a big-endian ELF32 dynamic section, strings and build-id", async () => {
     const r = await inspect({
