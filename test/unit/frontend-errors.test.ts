@@ -11,15 +11,12 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { isBuiltinArg, undeclaredBuildArgs } from "../../src/frontend/build-args.js";
 import { frontendResult } from "../../src/frontend/dispatch.js";
 import { MAX_MANIFEST_BYTES } from "../../src/frontend/read-manifest.js";
-import { capsFromPong } from "../../src/gateway/caps.js";
-import { BridgeCallError, BridgeClient } from "../../src/gateway/client.js";
+import { BridgeCallError } from "../../src/gateway/client.js";
 import { decodeSourceDetail, FrontendError } from "../../src/gateway/errors.js";
-import { GatewayClient } from "../../src/gateway/frontend-client.js";
-import { parseOpts } from "../../src/gateway/opts.js";
 import { google, moby, pb } from "../../src/gen/proto.js";
 import { local, marshal } from "../../src/llb/index.js";
 import { parseManifest } from "../../src/manifest/parse.js";
-import { type FakeBridge, startFakeBridge } from "./fixtures/fake-bridge.js";
+import { type FakeBridge, gatewayOver, startFakeBridge } from "./fixtures/fake-bridge.js";
 import {
   CONTEXT_ROOT,
   CONTEXT_SUB,
@@ -160,39 +157,24 @@ async function run(bridge: FakeBridge, setup: Setup) {
         : { Digest: "", Config: Buffer.from(JSON.stringify({ config: { Env: ["PATH=/usr/bin:/bin"] } })) },
     Warn: () => ({}),
   };
-  const client = new BridgeClient(bridge.address);
-  const caps = capsFromPong({
-    FrontendAPICaps: [
-      "solve.base",
-      "readfile",
-      "statfile",
-      "readdir",
-      "resolveimage",
-      "frontend.inputs",
-      "gateway.warnings",
-    ].map((ID) => ({ ID, Enabled: true })),
-    LLBCaps: [],
-  });
-  const env: Record<string, string> = {};
-  for (const [i, [k, v]] of Object.entries({ filename: "scratchkit.yaml", ...setup.opts }).entries()) {
-    env[`BUILDKIT_FRONTEND_OPT_${i}`] = `${k}=${v}`;
-  }
+  const { gateway, bridgeClient } = gatewayOver(bridge, setup.opts ?? {}, [
+    "solve.base",
+    "readfile",
+    "statfile",
+    "readdir",
+    "resolveimage",
+    "frontend.inputs",
+    "gateway.warnings",
+  ]);
   try {
-    const outcome = await frontendResult(
-      new GatewayClient(client, {
-        opts: parseOpts(env),
-        sessionId: "session-1",
-        workers: [{ id: "w", labels: {}, platforms: [{ os: "linux", architecture: "amd64" }] }],
-        caps,
-      }),
-    ).catch((e: unknown) => e);
+    const outcome = await frontendResult(gateway).catch((e: unknown) => e);
     const solved = ((bridge.calls.Solve ?? []) as SolveRequest[]).map((s) => ({
       kind: kindOf(s.Definition ?? {}),
       def: s.Definition ?? {},
     }));
     return { outcome, solved, calls: bridge.calls };
   } finally {
-    client.close();
+    bridgeClient.close();
   }
 }
 

@@ -8,15 +8,11 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { HAZARD_BUDGET } from "../../src/elf/index.js";
 import { frontendResult } from "../../src/frontend/dispatch.js";
-import { capsFromPong } from "../../src/gateway/caps.js";
-import { BridgeClient } from "../../src/gateway/client.js";
 import { FrontendError } from "../../src/gateway/errors.js";
-import { GatewayClient } from "../../src/gateway/frontend-client.js";
-import { parseOpts } from "../../src/gateway/opts.js";
 import { moby, pb } from "../../src/gen/proto.js";
 import { manifestDefinition } from "../../src/graph/definition.js";
 import { parseManifest } from "../../src/manifest/index.js";
-import { type FakeBridge, startFakeBridge } from "./fixtures/fake-bridge.js";
+import { type FakeBridge, gatewayOver, startFakeBridge } from "./fixtures/fake-bridge.js";
 
 const MANIFEST = [
   "# syntax=scratchkit/frontend:dev",
@@ -116,26 +112,16 @@ async function run(bridge: FakeBridge, setup: Setup = {}) {
       Config: Buffer.from(JSON.stringify({ config: { Env: ["PATH=/opt/bin:/usr/bin:/bin", "LANG=C"] } })),
     }),
   };
-  const client = new BridgeClient(bridge.address);
-  const caps = capsFromPong({
-    FrontendAPICaps: ["solve.base", "readfile", "statfile", "readdir", "resolveimage", "frontend.inputs"].map(
-      (ID) => ({ ID, Enabled: true }),
-    ),
-    LLBCaps: [],
-  });
-  const env: Record<string, string> = {};
-  for (const [i, [k, v]] of Object.entries({ filename: "scratchkit.yaml", ...setup.opts }).entries()) {
-    env[`BUILDKIT_FRONTEND_OPT_${i}`] = `${k}=${v}`;
-  }
+  const { gateway, bridgeClient } = gatewayOver(bridge, setup.opts ?? {}, [
+    "solve.base",
+    "readfile",
+    "statfile",
+    "readdir",
+    "resolveimage",
+    "frontend.inputs",
+  ]);
   try {
-    const outcome = await frontendResult(
-      new GatewayClient(client, {
-        opts: parseOpts(env),
-        sessionId: "session-1",
-        workers: [{ id: "w", labels: {}, platforms: [{ os: "linux", architecture: "amd64" }] }],
-        caps,
-      }),
-    );
+    const outcome = await frontendResult(gateway);
     return {
       outcome: { result: outcome },
       reads,
@@ -144,7 +130,7 @@ async function run(bridge: FakeBridge, setup: Setup = {}) {
       solves: bridge.calls.Solve as moby.buildkit.v1.frontend.SolveRequest[],
     };
   } finally {
-    client.close();
+    bridgeClient.close();
   }
 }
 
