@@ -19,6 +19,10 @@ set -euo pipefail
 DEPLOY_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # shellcheck source=deploy/lib.sh
 . "${DEPLOY_DIR}/lib.sh"
+# shellcheck source=deploy/binfmt.sh
+. "${DEPLOY_DIR}/binfmt.sh"
+# shellcheck source=deploy/registry.sh
+. "${DEPLOY_DIR}/registry.sh"
 
 ENGINE_SUITE="${SCRATCHKIT_ENGINE_SUITE:-sid}"
 # "pkg/suite" pins the suite a package is taken from.
@@ -31,6 +35,11 @@ ENGINE_PKGS=(
   "runc/bookworm"                  # sid's runc needs glibc >= 2.38
 )
 STAMP_FILE="${ENGINE_ROOT}/.scratchkit-installed"
+# The containerd image store: only with it does the default `docker` driver do
+# multi-platform --load, OCI/docker tar outputs, attestations and cache export.
+DAEMON_JSON="${SCRATCHKIT_PREFIX}/daemon.json"
+DAEMON_CONFIG='{"features": {"containerd-snapshotter": true}}'
+
 DOCKERD_FLAGS=(
   --host="unix://${DOCKER_SOCK}"
   --pidfile="${DOCKERD_PIDFILE}"
@@ -39,7 +48,9 @@ DOCKERD_FLAGS=(
   --iptables=false
   --ip6tables=false
   --ip-masq=false
-  --storage-driver=overlay2
+  # The containerd image store (daemon.json below) picks its own snapshotter
+  # (overlayfs); --storage-driver would select the classic store's graphdriver.
+  --config-file="${DAEMON_JSON}"
 )
 ENGINE_PATH="${ENGINE_ROOT}/usr/sbin:${ENGINE_ROOT}/usr/bin"
 
@@ -48,7 +59,31 @@ ENGINE_PATH="${ENGINE_ROOT}/usr/sbin:${ENGINE_ROOT}/usr/bin"
 # --- 1. An engine that already works (ours from a previous run, or another) ----
 engine_ok() { # $1 = docker CLI
   [[ -x "$1" ]] || return 1
-  "$1" buildx version >/dev/null 2>&1 && "$1" info >/dev/null 2>&1
+  "$1" buildx version >/dev/null 2>&1 && "$1" info >/dev/null 2>&1 || return 1
+  uses_containerd_store "$1" && return 0
+  # Ours, started by an older engine.sh with the classic store: restart it.
+  if [[ "$1" == "${ENGINE_CLI}" ]]; then
+    stop_our_dockerd
+    return 1
+  fi
+  die "the running Docker Engine ($1) uses the classic image store; scratchkit needs the containerd image store: add {\"features\": {\"containerd-snapshotter\": true}} to its daemon.json and restart it"
+}
+
+uses_containerd_store() { # $1 = docker CLI
+  "$1" info --format '{{json .DriverStatus}}' 2>/dev/null | grep -q 'io.containerd.snapshotter'
+}
+
+stop_our_dockerd() {
+  local pid i
+  pid="$(cat "${DOCKERD_PIDFILE}" 2>/dev/null || true)"
+  pid_alive_as "${pid}" dockerd || return 0
+  log "restarting dockerd (pid ${pid}) with the containerd image store"
+  kill "${pid}"
+  for ((i = 0; i < 120; i++)); do
+    pid_alive_as "${pid}" dockerd || return 0
+    sleep 0.5
+  done
+  die "dockerd (pid ${pid}) did not stop within 60s"
 }
 
 find_working_engine() {
@@ -159,7 +194,8 @@ start_dockerd() {
     cpid="$(cat /var/run/docker/containerd/containerd.pid 2>/dev/null || true)"
     pid_alive_as "${cpid}" containerd || rm -f /var/run/docker/containerd/containerd.pid
 
-    mkdir -p "$(dirname "${DOCKERD_LOG}")"
+    mkdir -p "$(dirname "${DOCKERD_LOG}")" "$(dirname "${DAEMON_JSON}")"
+    printf '%s\n' "${DAEMON_CONFIG}" >"${DAEMON_JSON}"
     printf '\n==== %s scratchkit: starting dockerd %s\n' "$(date -Is)" "${DOCKERD_FLAGS[*]}" >>"${DOCKERD_LOG}"
     # setsid+nohup: dockerd must outlive this script and its session.
     # PATH: dockerd finds containerd, containerd-shim-runc-v2, runc,
@@ -209,6 +245,10 @@ else
   DOCKER_CLI="${ENGINE_CLI}"
 fi
 verify_engine
+# qemu's binfmt handlers: the engine then builds and runs linux/arm64 & co.
+timed "qemu binfmt handlers" register_binfmt
+# A registry on 127.0.0.1 for tests (cache import/export, standalone buildkitd, pushes).
+timed "local registry" start_registry
 mkdir -p "${SCRATCHKIT_PREFIX}"
 printf '%s\n' "${DOCKER_CLI}" >"${CLI_PATH_FILE}"
 export SCRATCHKIT_DOCKER="${DOCKER_CLI}"
@@ -226,6 +266,8 @@ scratchkit engine ready$([[ "${REUSED}" == 1 ]] && echo " (reused a running engi
   docker CLI:   ${DOCKER_CLI}   (also in ${CLI_PATH_FILE})
   DOCKER_HOST:  ${DOCKER_HOST:-unix://${DOCKER_SOCK}}
   dockerd log:  ${DOCKERD_LOG}   (frontend container stderr lands here)
+  registry:     ${REGISTRY_ADDR} (log: ${REGISTRY_LOG})
+  platforms:    $("${DOCKER_CLI}" buildx inspect 2>/dev/null | awk -F': *' '/^Platforms/ { print $2; exit }')
   engine:       $("${DOCKER_CLI}" version --format 'Engine {{.Server.Version}}, API {{.Server.APIVersion}}' 2>/dev/null || echo '?'); $("${DOCKER_CLI}" buildx version 2>/dev/null | head -n1)
   shell setup:  . ${DEPLOY_DIR}/env.sh    # puts this docker first on PATH, exports SCRATCHKIT_DOCKER
 Times:
