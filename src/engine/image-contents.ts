@@ -12,8 +12,10 @@ export interface LayerFile {
 
 export interface ImageContents {
   id: string;
+  /** What the engine reports: with the containerd image store, disk usage (compressed content + unpacked snapshot). */
   size: number;
-  layers: Array<{ digest: string; files: LayerFile[] }>;
+  /** tarBytes: the uncompressed layer tar's length, the same under either image store. */
+  layers: Array<{ digest: string; files: LayerFile[]; tarBytes: number }>;
   config: {
     Entrypoint?: string[] | null;
     Cmd?: string[] | null;
@@ -39,8 +41,8 @@ export async function imageContents(docker: Docker, name: string): Promise<Image
   }>;
   const layers = [];
   for (const layerPath of manifest[0]?.Layers ?? []) {
-    const files = await listTar(requireEntry(archive, layerPath));
-    layers.push({ digest: layerPath.split("/").pop() ?? layerPath, files });
+    const { files, tarBytes } = await listTar(requireEntry(archive, layerPath));
+    layers.push({ digest: layerPath.split("/").pop() ?? layerPath, files, tarBytes });
   }
   return {
     id: info.Id,
@@ -79,9 +81,10 @@ function readTar(stream: NodeJS.ReadableStream): Promise<Map<string, Buffer>> {
   });
 }
 
-async function listTar(data: Buffer): Promise<LayerFile[]> {
+async function listTar(data: Buffer): Promise<{ files: LayerFile[]; tarBytes: number }> {
   const gz = data[0] === 0x1f && data[1] === 0x8b;
   const files: LayerFile[] = [];
+  let tarBytes = gz ? 0 : data.length;
   await new Promise<void>((resolve, reject) => {
     const ex = extract();
     ex.on("entry", (header, body, next) => {
@@ -99,13 +102,16 @@ async function listTar(data: Buffer): Promise<LayerFile[]> {
     if (gz) {
       const g = createGunzip();
       g.on("error", reject);
+      g.on("data", (c: Buffer) => {
+        tarBytes += c.length;
+      });
       g.pipe(ex);
       g.end(data);
     } else {
       ex.end(data);
     }
   });
-  return files;
+  return { files, tarBytes };
 }
 
 /** Runs an image to completion and returns what it printed. */
@@ -129,4 +135,41 @@ export async function runImage(
     stdout: Buffer.concat(chunks.out).toString("utf8"),
     stderr: Buffer.concat(chunks.err).toString("utf8"),
   };
+}
+
+export interface ImageManifest {
+  kind: "image" | "attestation" | "unknown";
+  digest: string;
+  platform?: { os: string; architecture: string; variant?: string };
+}
+
+/**
+ * The manifests behind a tag (containerd image store): one per platform image, plus
+ * BuildKit's attestation manifests. An image's own identity is its platform manifest's
+ * digest; the tag's ID also covers the provenance attestation, which records build times.
+ */
+export async function imageManifests(docker: Docker, name: string): Promise<ImageManifest[]> {
+  const info = (await new Promise<unknown>((resolve, reject) => {
+    docker.modem.dial(
+      {
+        // docker-modem appends `options` as the query string after a trailing "?".
+        path: `/images/${name}/json?`,
+        method: "GET",
+        options: { manifests: true },
+        statusCodes: { 200: true, 404: "no such image", 500: "server error" },
+      },
+      (err: unknown, data: unknown) => (err ? reject(err) : resolve(data)),
+    );
+  })) as {
+    Manifests?: Array<{
+      Kind?: string;
+      Descriptor: { digest: string };
+      ImageData?: { Platform?: { os: string; architecture: string; variant?: string } };
+    }>;
+  };
+  return (info.Manifests ?? []).map((m) => ({
+    kind: m.Kind === "image" || m.Kind === "attestation" ? m.Kind : "unknown",
+    digest: m.Descriptor.digest,
+    ...(m.ImageData?.Platform ? { platform: m.ImageData.Platform } : {}),
+  }));
 }
