@@ -22,7 +22,9 @@ exit status: 0 shown (with --run: the container's exit code), 1 error, 2 usage e
     const fileBytes = files.reduce((n, f) => n + f.size, 0);
     out.stdout(`image        ${name} (${img.id.slice(0, 19)}) ${img.os}/${img.architecture}`);
     const tarBytes = img.layers.reduce((n, l) => n + l.tarBytes, 0);
-    out.stdout(`size         ${fileBytes} bytes of files, ${tarBytes} bytes of layer tar; ${img.size} bytes on the engine`);
+    out.stdout(
+      `size         ${fileBytes} bytes of files, ${tarBytes} bytes of layer tar; ${img.size} bytes on the engine`,
+    );
     out.stdout(`layers       ${img.layers.length}`);
     for (const [i, layer] of img.layers.entries()) {
       out.stdout(`layer ${i + 1}      ${layer.digest.slice(0, 12)}: ${layer.files.length} entries`);
