@@ -17,7 +17,7 @@
 #
 # The daemon has its own root, socket, pidfile, log and buildkitd.toml under
 # ${SCRATCHKIT_PREFIX}/buildkitd/${SCRATCHKIT_BUILDKITD_NAME}/ (default name
-# "buildkitd", the branch that added it); it never touches /var/run/docker.sock
+# "dev"; the e2e tests use "e2e"); it never touches /var/run/docker.sock
 # or the engine's containerd: OCI worker on overlayfs, no containerd worker,
 # host network (no bridge, no iptables), runc from the engine's prefix.
 #
@@ -35,7 +35,7 @@ BK_DEPLOY_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # shellcheck source=deploy/registry.sh
 . "${BK_DEPLOY_DIR}/registry.sh"
 
-BUILDKITD_NAME="${SCRATCHKIT_BUILDKITD_NAME:-buildkitd}"
+BUILDKITD_NAME="${SCRATCHKIT_BUILDKITD_NAME:-dev}"
 [[ "${BUILDKITD_NAME}" =~ ^[A-Za-z0-9_.-]+$ ]] || die "SCRATCHKIT_BUILDKITD_NAME must be a plain name, not ${BUILDKITD_NAME}"
 BUILDKIT_CACHE="${SCRATCHKIT_PREFIX}/buildkit"
 BUILDKITD_STATE="${SCRATCHKIT_PREFIX}/buildkitd/${BUILDKITD_NAME}"
@@ -46,8 +46,9 @@ BUILDKITD_LOG="${BUILDKITD_STATE}/buildkitd.log"
 # A short path: unix socket paths are limited to 107 bytes.
 BUILDKITD_SOCK="/run/scratchkit-buildkitd/${BUILDKITD_NAME}.sock"
 BUILDKITD_ADDR="unix://${BUILDKITD_SOCK}"
-# Where `push` puts images, and the docker.io mirror buildkitd pulls through.
-BUILDKITD_MIRROR="${SCRATCHKIT_BUILDKITD_MIRROR:-${REGISTRY_ADDR}/${BUILDKITD_NAME}}"
+# Where `push` puts images, and the docker.io mirror buildkitd pulls through
+# (the registry prefix of the branch that added this script).
+BUILDKITD_MIRROR="${SCRATCHKIT_BUILDKITD_MIRROR:-${REGISTRY_ADDR}/buildkitd}"
 BUILDKIT_BINARIES=(buildkitd buildctl)
 # Exit status when no binaries are found, so callers tell "missing" from "broken".
 BUILDKIT_MISSING_STATUS=3
