@@ -17,7 +17,7 @@ import {
   startBuildkitd,
   stopBuildkitd,
 } from "./buildkitd.js";
-import { DOCKER, docker, FRONTEND, removeImage, suiteProblem, TOOLCHAIN, tagger } from "./engine.js";
+import { buildx, DOCKER, docker, FRONTEND, removeImage, suiteProblem, TOOLCHAIN, tagger } from "./engine.js";
 import { elfArchitecture, readOciLayout } from "./oci-layout.js";
 
 const problem = suiteProblem() ?? buildkitdProblem();
@@ -176,6 +176,64 @@ describe.skipIf(problem !== undefined)("scratchkit on a standalone buildkitd", (
     expect(hello && elfArchitecture(hello)).toBe("amd64");
     docker(["load", "--quiet", "-i", dest]);
     expect(run(t)).toBe("hello\n");
+  });
+
+  it("gives the layer content the Docker Engine gives, for the same manifest and SOURCE_DATE_EPOCH", async () => {
+    const epoch = "1700000000";
+    const onDaemon = join(tmp, "epoch-buildkitd.tar");
+    const onEngine = join(tmp, "epoch-engine.tar");
+    const r = timed(
+      "buildctl SOURCE_DATE_EPOCH --output type=oci",
+      buildctl(
+        bk,
+        [
+          "--frontend",
+          "gateway.v0",
+          "--opt",
+          `source=${FRONTEND}`,
+          "--local",
+          "context=.",
+          "--local",
+          "dockerfile=.",
+          "--opt",
+          "filename=scratchkit.yaml",
+          "--opt",
+          `build-arg:SOURCE_DATE_EPOCH=${epoch}`,
+          "--output",
+          `type=oci,dest=${onDaemon}`,
+        ],
+        EXAMPLE,
+      ),
+    );
+    expect(r.code, r.output).toBe(0);
+    const e = timed(
+      "Docker Engine, same manifest and SOURCE_DATE_EPOCH, --output type=oci",
+      buildx(
+        [
+          "--build-arg",
+          `BUILDKIT_SYNTAX=${FRONTEND}`,
+          "--build-arg",
+          `SOURCE_DATE_EPOCH=${epoch}`,
+          "--provenance=false",
+          "-f",
+          "scratchkit.yaml",
+          "--output",
+          `type=oci,dest=${onEngine}`,
+          ".",
+        ],
+        EXAMPLE,
+      ),
+    );
+    expect(e.code, e.output).toBe(0);
+    const [daemonImage] = await readOciLayout(onDaemon);
+    const [engineImage] = await readOciLayout(onEngine);
+    // Same uncompressed layers and dates; the gzip blobs (and so the manifest digests) differ
+    // between BuildKit v0.32.2 and the engine's vendored BuildKit.
+    expect(daemonImage?.config.rootfs?.diff_ids).toHaveLength(1);
+    expect(daemonImage?.config.rootfs).toEqual(engineImage?.config.rootfs);
+    expect(daemonImage?.config.created).toBe("2023-11-14T22:13:20.000Z");
+    expect(engineImage?.config.created).toBe(daemonImage?.config.created);
+    expect(daemonImage?.files.get("hello")).toEqual(engineImage?.files.get("hello"));
   });
 
   it("builds linux/amd64 and linux/arm64 in one OCI layout, each hello for its own machine", async (ctx) => {

@@ -16,7 +16,13 @@ interface Descriptor {
 export interface LayoutImage {
   /** `os/architecture[/variant]` from the index entry. */
   platform: string;
-  config: { architecture: string; os: string; config?: { Entrypoint?: string[]; User?: string } };
+  config: {
+    architecture: string;
+    os: string;
+    created?: string;
+    config?: { Entrypoint?: string[]; User?: string; Labels?: Record<string, string> };
+    rootfs?: { diff_ids: string[] };
+  };
   /** Every regular file of every layer, path without a leading slash → content. */
   files: Map<string, Buffer>;
 }
