@@ -3,7 +3,7 @@
 import { openBridge } from "../gateway/bridge.js";
 import { statusFromError } from "../gateway/errors.js";
 import { type FrontendClient, GatewayClient } from "../gateway/frontend-client.js";
-import { parseFrontendEnv } from "../gateway/opts.js";
+import { buildkitEnv, parseFrontendEnv } from "../gateway/opts.js";
 import { type RpcTimes, timedClient } from "../gateway/timed-client.js";
 import { log } from "../log.js";
 import { serve } from "./dispatch.js";
@@ -15,6 +15,8 @@ async function main(): Promise<void> {
   const rpcs: RpcTimes = {};
   try {
     const fe = parseFrontendEnv(process.env);
+    // What the daemon sent (engines differ: Docker Engine vs standalone buildkitd).
+    log.debug({ env: buildkitEnv(process.env) }, "frontend environment");
     const gateway = new GatewayClient(bridge.client, { ...fe, caps: bridge.caps });
     // At debug level, count and time the bridge calls the build makes (for `npm run bench`).
     const client: FrontendClient = log.isLevelEnabled("debug")

@@ -53,7 +53,12 @@ export function parseOpts(env: Env): Opts {
   );
 }
 
-/** Parses BUILDKIT_WORKERS. Missing or empty → []; malformed → OptsError. */
+/**
+ * Parses BUILDKIT_WORKERS. Missing or empty → []; malformed → OptsError. Both the Docker Engine
+ * and buildkitd send Go's JSON of client.WorkerInfo, whose keys are lowercase (`id`, `labels`,
+ * `platforms`; recorded in test/unit/fixtures/frontend-env/); field names are matched as Go's
+ * encoding/json does, case-insensitively.
+ */
 export function parseWorkers(raw: string | undefined): WorkerInfo[] {
   if (raw === undefined || raw.trim() === "" || raw.trim() === "null") return [];
   let data: unknown;
@@ -66,28 +71,51 @@ export function parseWorkers(raw: string | undefined): WorkerInfo[] {
   return data.map((w, i) => {
     if (!isObject(w)) throw new OptsError(`BUILDKIT_WORKERS[${i}] is not an object`);
     const labels: Record<string, string> = {};
-    if (isObject(w.Labels)) {
-      for (const [k, v] of Object.entries(w.Labels)) if (typeof v === "string") labels[k] = v;
+    const rawLabels = goField(w, "labels");
+    if (isObject(rawLabels)) {
+      for (const [k, v] of Object.entries(rawLabels)) if (typeof v === "string") labels[k] = v;
     }
-    const plats = w.Platforms ?? [];
-    if (!Array.isArray(plats)) throw new OptsError(`BUILDKIT_WORKERS[${i}].Platforms is not an array`);
+    const plats = goField(w, "platforms") ?? [];
+    if (!Array.isArray(plats)) throw new OptsError(`BUILDKIT_WORKERS[${i}].platforms is not an array`);
+    const id = goField(w, "id");
     return {
-      id: typeof w.ID === "string" ? w.ID : "",
+      id: typeof id === "string" ? id : "",
       labels,
       platforms: plats.map((p, j) => {
-        if (!isObject(p) || typeof p.os !== "string" || typeof p.architecture !== "string") {
-          throw new OptsError(`BUILDKIT_WORKERS[${i}].Platforms[${j}] needs string "os" and "architecture"`);
+        const os = isObject(p) ? goField(p, "os") : undefined;
+        const architecture = isObject(p) ? goField(p, "architecture") : undefined;
+        if (typeof os !== "string" || typeof architecture !== "string") {
+          throw new OptsError(`BUILDKIT_WORKERS[${i}].platforms[${j}] needs string "os" and "architecture"`);
         }
-        const out: Platform = { os: p.os, architecture: p.architecture };
-        if (typeof p.variant === "string" && p.variant !== "") out.variant = p.variant;
+        const out: Platform = { os, architecture };
+        const variant = isObject(p) ? goField(p, "variant") : undefined;
+        if (typeof variant === "string" && variant !== "") out.variant = variant;
         return out;
       }),
     };
   });
 }
 
+/** A JSON field as Go's encoding/json finds it: the exact key, else one equal ignoring case. */
+function goField(obj: Record<string, unknown>, name: string): unknown {
+  if (Object.hasOwn(obj, name)) return obj[name];
+  const folded = name.toLowerCase();
+  const key = Object.keys(obj).find((k) => k.toLowerCase() === folded);
+  return key === undefined ? undefined : obj[key];
+}
+
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+/** The BUILDKIT_* variables as the daemon set them (for the debug log). */
+export function buildkitEnv(env: Env): Record<string, string> {
+  return sortedRecord(
+    Object.entries(env).filter(
+      (e): e is [string, string] => e[0].startsWith("BUILDKIT_") && e[1] !== undefined,
+    ),
+    false,
+  );
 }
 
 export function parseFrontendEnv(env: Env): FrontendEnv {

@@ -1,0 +1,137 @@
+// A standalone buildkitd for the end-to-end tests, started and stopped through
+// deploy/buildkitd.sh (the binaries come from SCRATCHKIT_BUILDKIT_DIR or ../shared/buildkit).
+import { spawnSync } from "node:child_process";
+import { join } from "node:path";
+import { stripVTControlCharacters } from "node:util";
+
+const SCRIPT = join(import.meta.dirname, "../../deploy/buildkitd.sh");
+/** deploy/buildkitd.sh's exit status when it finds no binaries. */
+const MISSING = 3;
+/** The tests' own daemon (state under /opt/scratchkit/buildkitd/e2e). */
+const NAME = "e2e";
+
+export interface Buildkitd {
+  /** unix:///... address for buildctl --addr and buildx's remote driver. */
+  addr: string;
+  buildctl: string;
+  /** Registry prefix mirroring docker.io for this daemon. */
+  mirror: string;
+  log: string;
+}
+
+function script(args: string[]): { code: number; stdout: string; stderr: string } {
+  const r = spawnSync("bash", [SCRIPT, ...args], {
+    encoding: "utf8",
+    env: { ...process.env, SCRATCHKIT_BUILDKITD_NAME: NAME },
+    maxBuffer: 16 << 20,
+  });
+  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+function keyValues(text: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const line of text.split("\n")) {
+    const eq = line.indexOf("=");
+    if (eq > 0) out.set(line.slice(0, eq), line.slice(eq + 1));
+  }
+  return out;
+}
+
+/**
+ * Why the buildkitd suite cannot run here (no binaries, not root), or undefined. Under CI a
+ * missing binary is an error: the suite must run there.
+ */
+export function buildkitdProblem(): string | undefined {
+  let problem: string | undefined;
+  if (process.getuid?.() !== 0) problem = "a standalone buildkitd needs root";
+  else {
+    const r = script(["env"]);
+    if (r.code === MISSING) problem = `no BuildKit binaries: ${r.stderr.trim()}`;
+    else if (r.code !== 0) throw new Error(`deploy/buildkitd.sh env failed:\n${r.stderr}`);
+  }
+  if (problem && process.env.CI) throw new Error(`the buildkitd tests must run in CI, but: ${problem}`);
+  if (problem) console.warn(`SKIPPING standalone buildkitd tests: ${problem}`);
+  return problem;
+}
+
+/** Starts the tests' buildkitd (idempotent) and says how long it took to answer. */
+export function startBuildkitd(): Buildkitd & { ms: number } {
+  const start = performance.now();
+  const r = script(["start"]);
+  if (r.code !== 0) throw new Error(`deploy/buildkitd.sh start failed:\n${r.stderr}`);
+  const kv = keyValues(r.stdout);
+  const need = (k: string): string => {
+    const v = kv.get(k);
+    if (!v) throw new Error(`deploy/buildkitd.sh start printed no ${k}:\n${r.stdout}`);
+    return v;
+  };
+  return {
+    addr: need("BUILDKIT_HOST"),
+    buildctl: need("BUILDCTL"),
+    mirror: need("BUILDKITD_MIRROR"),
+    log: need("BUILDKITD_LOG"),
+    ms: performance.now() - start,
+  };
+}
+
+export function stopBuildkitd(): void {
+  const r = script(["stop"]);
+  if (r.code !== 0) throw new Error(`deploy/buildkitd.sh stop failed:\n${r.stderr}`);
+}
+
+/** Pushes main-engine images where the daemon pulls them; image → registry reference. */
+export function pushForBuildkitd(images: string[]): Map<string, string> {
+  const r = script(["push", ...images]);
+  if (r.code !== 0) throw new Error(`deploy/buildkitd.sh push failed:\n${r.stderr}`);
+  return keyValues(r.stdout);
+}
+
+export interface BuildctlRun {
+  code: number;
+  /** stdout: the exported tarball when the output has no dest. */
+  stdout: Buffer;
+  /** Progress (plain) and errors. */
+  output: string;
+  ms: number;
+}
+
+/** `buildctl --addr ADDR build --progress=plain ARGS` in `cwd`. */
+export function buildctl(bk: Buildkitd, args: string[], cwd: string): BuildctlRun {
+  const start = performance.now();
+  const r = spawnSync(bk.buildctl, ["--addr", bk.addr, "build", "--progress=plain", ...args], {
+    cwd,
+    maxBuffer: 256 << 20,
+  });
+  return {
+    code: r.status ?? -1,
+    stdout: r.stdout,
+    output: stripVTControlCharacters(r.stderr.toString("utf8")),
+    ms: performance.now() - start,
+  };
+}
+
+/**
+ * The platforms of an image in the local registry (`host:port/path:tag`), read from the
+ * registry's HTTP API: an index lists its manifests' platforms; a lone manifest has none.
+ */
+export async function registryPlatforms(ref: string): Promise<string[]> {
+  const m = /^([^/]+)\/(.+):([^:/]+)$/.exec(ref);
+  if (!m) throw new Error(`not a host/path:tag reference: ${ref}`);
+  const [, host, path, tagName] = m;
+  const res = await fetch(`http://${host}/v2/${path}/manifests/${tagName}`, {
+    headers: {
+      accept: [
+        "application/vnd.oci.image.index.v1+json",
+        "application/vnd.docker.distribution.manifest.list.v2+json",
+        "application/vnd.oci.image.manifest.v1+json",
+        "application/vnd.docker.distribution.manifest.v2+json",
+      ].join(", "),
+    },
+  });
+  if (!res.ok) throw new Error(`registry: GET ${ref} answered ${res.status}`);
+  const body = (await res.json()) as { manifests?: { platform?: { os: string; architecture: string } }[] };
+  return (body.manifests ?? [])
+    .map((d) => d.platform)
+    .filter((p): p is { os: string; architecture: string } => p !== undefined && p.os !== "unknown")
+    .map((p) => `${p.os}/${p.architecture}`);
+}
