@@ -5,7 +5,8 @@ import type { ManifestSource } from "../gateway/located.js";
 import { lint, ManifestLocator } from "../lint/index.js";
 import { ManifestError } from "../manifest/errors.js";
 import { loadManifest } from "../plan/manifest.js";
-import { selectTarget } from "../plan/plan.js";
+import { checkMounts } from "../plan/mounts.js";
+import { PlanError, selectTarget } from "../plan/plan.js";
 import { DESCRIBE_REQUEST, describeAnswer, SUPPORTED } from "./describe.js";
 import { LINT_REQUEST, lintAnswer } from "./lint.js";
 import { OUTLINE_REQUEST, outlineAnswer } from "./outline.js";
@@ -36,10 +37,16 @@ export function answerFor(request: string, source: ManifestSource, target?: stri
   if (request === LINT_REQUEST.name) {
     try {
       const manifest = loadManifest(text, filename);
+      // What a build would refuse before running anything, check refuses too (mounts, paths).
+      checkMounts(manifest);
       return lintAnswer({ filename, text, findings: lint(manifest) });
     } catch (err) {
       if (err instanceof ManifestError) {
         return lintAnswer({ filename, text, error: { message: err.message, diagnostics: err.diagnostics } });
+      }
+      if (err instanceof PlanError) {
+        const diagnostics = err.spans.map((span) => ({ span, message: err.message }));
+        return lintAnswer({ filename, text, error: { message: err.message, diagnostics } });
       }
       throw err;
     }

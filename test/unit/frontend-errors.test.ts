@@ -379,6 +379,19 @@ describe("--build-arg the manifest does not declare", () => {
     expect(warn?.ranges?.[0]?.start?.line).toBe(9);
   });
 
+  it("warns before the compile, so a failing one does not hide it", async () => {
+    const { outcome, calls } = await run(bridge, {
+      manifest: withArgs,
+      opts: { "build-arg:VERSON": "2" },
+      solveOutput: () => {
+        throw { code: 2, details: 'process "/bin/sh -c cc" did not complete successfully: exit code: 1' };
+      },
+    });
+    expect(outcome).toBeInstanceOf(BridgeCallError);
+    const shorts = ((calls.Warn ?? []) as WarnRequest[]).map((w) => Buffer.from(w.short).toString());
+    expect(shorts.filter((s) => s.includes("build-args"))).toHaveLength(1);
+  });
+
   it("says nothing when every arg is declared or built in", async () => {
     const { calls } = await run(bridge, {
       manifest: withArgs,

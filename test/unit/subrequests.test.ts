@@ -243,6 +243,27 @@ describe("frontend.lint", () => {
     });
     expect(e.statusCode).toBe(1);
   });
+
+  it("reports the mount problems a build refuses as buildError at their line, with status 1", () => {
+    const text = [
+      "name: hello",
+      "build:",
+      "  image: scratchkit/toolchain:bookworm",
+      "  package-manager: none",
+      "  run:",
+      "    - run: make",
+      "      cache: [/out/cache]",
+      "artifacts: [hello]",
+      "",
+    ].join("\n");
+    const e = answerFor("frontend.lint", "scratchkit.yaml", text, NO_OPTS);
+    const r = JSON.parse(e.json);
+    expect(r.buildError.message).toBe(
+      "scratchkit.yaml:7:15: cache /out/cache: /out/cache is inside /out, the output directory (it would hide the artifacts)",
+    );
+    expect(r.buildError.location.ranges[0].start).toEqual({ line: 7, character: 14 });
+    expect(e.statusCode).toBe(1);
+  });
 });
 
 describe("Go-compatible printing", () => {
