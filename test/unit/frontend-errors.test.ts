@@ -17,6 +17,7 @@ import { google, moby, pb } from "../../src/gen/proto.js";
 import { local, marshal } from "../../src/llb/index.js";
 import { loadManifest } from "../../src/plan/manifest.js";
 import { type FakeBridge, gatewayOver, startFakeBridge } from "./fixtures/fake-bridge.js";
+import { missingFileAnswer } from "./fixtures/memory-client.js";
 import {
   CONTEXT_ROOT,
   CONTEXT_SUB,
@@ -126,7 +127,7 @@ async function run(bridge: FakeBridge, setup: Setup) {
             : req.Ref === "output" && req.FilePath === "/hello"
               ? staticElf
               : undefined;
-      if (!data) throw { code: 2, details: `open ${req.FilePath}: no such file or directory` };
+      if (!data) throw missingFileAnswer("ReadFile", req.FilePath);
       if (!req.Range) return { Data: data };
       // BuildKit reads a section: a range past the end gives what is there (recorded).
       const offset = Number(req.Range.Offset);
@@ -135,7 +136,7 @@ async function run(bridge: FakeBridge, setup: Setup) {
     StatFile: (req: StatFileRequest) => {
       if (req.Ref === "manifest" && req.Path === "scratchkit.yaml")
         return { stat: { path: "scratchkit.yaml", mode: 420, size: manifest.length } };
-      throw { code: 2, details: `lstat ${req.Path}: no such file or directory` };
+      throw missingFileAnswer("StatFile", req.Path);
     },
     ReadDir: (req: ReadDirRequest) => {
       if (req.Ref === "output") return { entries: [{ path: "hello", mode: 493, size: staticElf.length }] };

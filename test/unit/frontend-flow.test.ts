@@ -13,6 +13,7 @@ import { moby, pb } from "../../src/gen/proto.js";
 import { manifestDefinition } from "../../src/graph/definition.js";
 import { loadManifest } from "../../src/plan/manifest.js";
 import { type FakeBridge, gatewayOver, startFakeBridge } from "./fixtures/fake-bridge.js";
+import { missingFileAnswer } from "./fixtures/memory-client.js";
 
 const MANIFEST = [
   "# syntax=scratchkit/frontend:dev",
@@ -90,14 +91,14 @@ async function run(bridge: FakeBridge, setup: Setup = {}) {
         reads.push({ path: req.FilePath, offset, length });
         return { Data: artifact.subarray(offset, offset + length) };
       }
-      throw { code: 5, details: `no such file ${req.FilePath}` };
+      throw missingFileAnswer("ReadFile", req.FilePath);
     },
     StatFile: (req: moby.buildkit.v1.frontend.StatFileRequest) => {
       events.push(`StatFile ${req.Ref} ${req.Path}`);
       if (req.Ref === "output" && req.Path === "/hello") {
         return { stat: { path: "hello", mode: 0o755, size: artifact.length } };
       }
-      throw { code: 5, details: "not found" };
+      throw missingFileAnswer("StatFile", req.Path);
     },
     ReadDir: (req: moby.buildkit.v1.frontend.ReadDirRequest) => {
       dirReads.push(req.DirPath);

@@ -13,6 +13,7 @@ import { printSource } from "../../src/subrequests/lint.js";
 import { tabulate } from "../../src/subrequests/tabwriter.js";
 import { rangeOf } from "../../src/subrequests/types.js";
 import { type FakeBridge, startFakeBridge } from "./fixtures/fake-bridge.js";
+import { missingFileAnswer } from "./fixtures/memory-client.js";
 
 const MANIFEST = [
   "# syntax=scratchkit/frontend:dev",
@@ -330,7 +331,7 @@ describe("subrequests over a fake LLBBridge", () => {
       ReadFile: (req: moby.buildkit.v1.frontend.ReadFileRequest) => {
         if (req.Ref === "manifest" && req.FilePath === "scratchkit.yaml")
           return { Data: Buffer.from(MANIFEST) };
-        throw { code: 5, details: "not found" };
+        throw missingFileAnswer("ReadFile", req.FilePath);
       },
       Return: () => ({}),
     });
