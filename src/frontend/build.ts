@@ -5,7 +5,7 @@ import type { BuildConfig } from "../gateway/build-config.js";
 import { FrontendCap } from "../gateway/caps.js";
 import type { Result } from "../gateway/client.js";
 import { Code, FrontendError } from "../gateway/errors.js";
-import type { FrontendClient, Ref } from "../gateway/frontend-client.js";
+import type { FrontendClient, Ref, Warning } from "../gateway/frontend-client.js";
 import { LocatedError, type ManifestSource } from "../gateway/located.js";
 import { formatPlatform } from "../gateway/opts.js";
 import { assembleBuild, type BuildContext, buildContext, type ContextOptions } from "../graph/assemble.js";
@@ -14,8 +14,8 @@ import { imageConfig } from "../image/config.js";
 import { lintWarnings } from "../lint/index.js";
 import { type Marshalled, marshal, normalizeImageRef, type SourceMap } from "../llb/index.js";
 import { log } from "../log.js";
-import { parseManifest } from "../manifest/parse.js";
 import type { Manifest } from "../manifest/types.js";
+import { loadManifest } from "../plan/manifest.js";
 import { planBuild } from "../plan/plan.js";
 import type { BuildPlan, Platform } from "../plan/types.js";
 import { checkFiles, type GateResult } from "../verify/static-gate.js";
@@ -66,13 +66,14 @@ export async function runBuild(
 ): Promise<Result> {
   const loaded = load(client, config, input);
   const graphed = graph(await plan(loaded));
+  await warnUndeclaredArgs(graphed);
   await buildAndVerify(graphed);
   return exportImage(graphed);
 }
 
 /** Parses the manifest; picks the platform and the context the build reads. */
 function load(client: FrontendClient, config: BuildConfig, input: BuildInput): Loaded {
-  const manifest = parseManifest(input.source.text, input.source.filename);
+  const manifest = loadManifest(input.source.text, input.source.filename);
   const platform = targetPlatform(config.platforms);
   const context = buildContext(manifest, contextOptions({ client, config, input }));
   return { client, config, input, manifest, platform, context };
@@ -161,22 +162,33 @@ async function exportImage(b: Graphed): Promise<Result> {
 }
 
 /**
- * Lint findings, gate warnings and undeclared build args, filed under the build step (a
- * vertex buildx has already shown; it drops unknown ones). The gate measures stripping on
- * the binary itself, so lint's guess from the command is left out. Without the
- * gateway.warnings cap nothing is sent, so nothing is worked out.
+ * The --build-args the manifest does not declare, said before the build step runs, so a
+ * failing compile does not hide them; filed under the build step, like every warning.
+ */
+async function warnUndeclaredArgs(b: Graphed): Promise<void> {
+  if (!b.client.buildOpts().caps.frontend.has(FrontendCap.Warnings)) return;
+  const args = undeclaredBuildArgs(b.manifest, b.config.buildArgs);
+  const warning = undeclaredArgsWarning(args, b.manifest, b.source, b.outputDef.root);
+  if (warning) await send(b.client, [warning]);
+}
+
+/**
+ * Lint findings and gate warnings, filed under the build step (a vertex buildx has already
+ * shown; it drops unknown ones). The gate measures stripping on the binary itself, so lint's
+ * guess from the command is left out. Without the gateway.warnings cap nothing is sent, so
+ * nothing is worked out.
  */
 async function warn(b: Graphed, gate: GateResult): Promise<void> {
   const { client, manifest, source } = b;
   if (!client.buildOpts().caps.frontend.has(FrontendCap.Warnings)) return;
   const digest = b.outputDef.root;
-  const args = undeclaredBuildArgs(manifest, b.config.buildArgs);
-  const argWarning = undeclaredArgsWarning(args, manifest, source, digest);
-  const warnings = [
+  await send(client, [
     ...lintWarnings(manifest, source, digest, { skip: ["UnstrippedBuild"] }),
     ...warnRequests(gate.warnings, source, digest),
-    ...(argWarning ? [argWarning] : []),
-  ];
+  ]);
+}
+
+async function send(client: FrontendClient, warnings: Warning[]): Promise<void> {
   await sendWarnings(
     (w) => client.warn(w),
     warnings,

@@ -4,8 +4,9 @@ import { Code, FrontendError } from "../gateway/errors.js";
 import type { ManifestSource } from "../gateway/located.js";
 import { lint, ManifestLocator } from "../lint/index.js";
 import { ManifestError } from "../manifest/errors.js";
-import { parseManifest } from "../manifest/parse.js";
-import { selectTarget } from "../plan/plan.js";
+import { loadManifest } from "../plan/manifest.js";
+import { checkMounts } from "../plan/mounts.js";
+import { PlanError, selectTarget } from "../plan/plan.js";
 import { DESCRIBE_REQUEST, describeAnswer, SUPPORTED } from "./describe.js";
 import { LINT_REQUEST, lintAnswer } from "./lint.js";
 import { OUTLINE_REQUEST, outlineAnswer } from "./outline.js";
@@ -35,16 +36,22 @@ export function answerFor(request: string, source: ManifestSource, target?: stri
   const { filename, text } = source;
   if (request === LINT_REQUEST.name) {
     try {
-      const manifest = parseManifest(text, filename);
+      const manifest = loadManifest(text, filename);
+      // What a build would refuse before running anything, check refuses too (mounts, paths).
+      checkMounts(manifest);
       return lintAnswer({ filename, text, findings: lint(manifest) });
     } catch (err) {
       if (err instanceof ManifestError) {
         return lintAnswer({ filename, text, error: { message: err.message, diagnostics: err.diagnostics } });
       }
+      if (err instanceof PlanError) {
+        const diagnostics = err.spans.map((span) => ({ span, message: err.message }));
+        return lintAnswer({ filename, text, error: { message: err.message, diagnostics } });
+      }
       throw err;
     }
   }
-  const manifest = parseManifest(text, filename);
+  const manifest = loadManifest(text, filename);
   const where = new ManifestLocator(manifest);
   if (request === TARGETS_REQUEST.name) return targetsAnswer(manifest, where);
   if (request === OUTLINE_REQUEST.name) return outlineAnswer(manifest, selectTarget(manifest, target), where);

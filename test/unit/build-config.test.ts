@@ -1,11 +1,10 @@
 // Frontend options parsed once into a BuildConfig, and the FrontendClient's decorations.
 import { describe, expect, it } from "vitest";
 import { configOf, parseBuildConfig } from "../../src/gateway/build-config.js";
-import { capsFromPong } from "../../src/gateway/caps.js";
-import type { Stat } from "../../src/gateway/client.js";
-import { type FrontendClient, type Ref, warnRequest } from "../../src/gateway/frontend-client.js";
+import { warnRequest } from "../../src/gateway/frontend-client.js";
 import { OptsError, parseOpts } from "../../src/gateway/opts.js";
 import { timedClient } from "../../src/gateway/timed-client.js";
+import { MemoryClient } from "./fixtures/memory-client.js";
 
 const opts = (...pairs: string[]) =>
   parseOpts(Object.fromEntries(pairs.map((p, i) => [`BUILDKIT_FRONTEND_OPT_${i}`, p])));
@@ -127,23 +126,12 @@ describe("warnRequest", () => {
 
 describe("timedClient", () => {
   it("counts and times each call, including reads through the refs it returns", async () => {
-    const stat = { path: "a", mode: 0o644 } as Stat;
-    const ref: Ref = {
-      id: "r1",
-      readFile: async () => new Uint8Array([1]),
-      readDir: async () => [stat],
-      statFile: async () => stat,
-    };
-    const caps = capsFromPong({ FrontendAPICaps: [], LLBCaps: [] });
-    const inner: FrontendClient = {
-      buildOpts: () => ({ opts: {}, sessionId: "s", workers: [], caps }),
-      solve: async () => ref,
+    const inner = new MemoryClient({
+      refs: { r1: { a: "1", b: "2" } },
       resolveImageConfig: async () => {
         throw new Error("no registry");
       },
-      inputs: async () => ({}),
-      warn: async () => {},
-    };
+    });
     const rpcs: Record<string, number[]> = {};
     const client = timedClient(inner, performance.now(), rpcs);
     const solved = await client.solve({});

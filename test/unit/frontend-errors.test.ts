@@ -15,8 +15,9 @@ import { BridgeCallError } from "../../src/gateway/client.js";
 import { decodeSourceDetail, FrontendError } from "../../src/gateway/errors.js";
 import { google, moby, pb } from "../../src/gen/proto.js";
 import { local, marshal } from "../../src/llb/index.js";
-import { parseManifest } from "../../src/manifest/parse.js";
+import { loadManifest } from "../../src/plan/manifest.js";
 import { type FakeBridge, gatewayOver, startFakeBridge } from "./fixtures/fake-bridge.js";
+import { missingFileAnswer } from "./fixtures/memory-client.js";
 import {
   CONTEXT_ROOT,
   CONTEXT_SUB,
@@ -126,7 +127,7 @@ async function run(bridge: FakeBridge, setup: Setup) {
             : req.Ref === "output" && req.FilePath === "/hello"
               ? staticElf
               : undefined;
-      if (!data) throw { code: 2, details: `open ${req.FilePath}: no such file or directory` };
+      if (!data) throw missingFileAnswer("ReadFile", req.FilePath);
       if (!req.Range) return { Data: data };
       // BuildKit reads a section: a range past the end gives what is there (recorded).
       const offset = Number(req.Range.Offset);
@@ -135,7 +136,7 @@ async function run(bridge: FakeBridge, setup: Setup) {
     StatFile: (req: StatFileRequest) => {
       if (req.Ref === "manifest" && req.Path === "scratchkit.yaml")
         return { stat: { path: "scratchkit.yaml", mode: 420, size: manifest.length } };
-      throw { code: 2, details: `lstat ${req.Path}: no such file or directory` };
+      throw missingFileAnswer("StatFile", req.Path);
     },
     ReadDir: (req: ReadDirRequest) => {
       if (req.Ref === "output") return { entries: [{ path: "hello", mode: 493, size: staticElf.length }] };
@@ -379,6 +380,19 @@ describe("--build-arg the manifest does not declare", () => {
     expect(warn?.ranges?.[0]?.start?.line).toBe(9);
   });
 
+  it("warns before the compile, so a failing one does not hide it", async () => {
+    const { outcome, calls } = await run(bridge, {
+      manifest: withArgs,
+      opts: { "build-arg:VERSON": "2" },
+      solveOutput: () => {
+        throw { code: 2, details: 'process "/bin/sh -c cc" did not complete successfully: exit code: 1' };
+      },
+    });
+    expect(outcome).toBeInstanceOf(BridgeCallError);
+    const shorts = ((calls.Warn ?? []) as WarnRequest[]).map((w) => Buffer.from(w.short).toString());
+    expect(shorts.filter((s) => s.includes("build-args"))).toHaveLength(1);
+  });
+
   it("says nothing when every arg is declared or built in", async () => {
     const { calls } = await run(bridge, {
       manifest: withArgs,
@@ -401,7 +415,7 @@ describe("--build-arg the manifest does not declare", () => {
     ])
       expect(isBuiltinArg(n), n).toBe(true);
     for (const n of ["VERSION", "Http_Proxy", "PROXY", "BUILDKIT"]) expect(isBuiltinArg(n), n).toBe(false);
-    const m = parseManifest(manifestWith("args: {A: '1'}"), "scratchkit.yaml");
+    const m = loadManifest(manifestWith("args: {A: '1'}"), "scratchkit.yaml");
     expect(
       undeclaredBuildArgs(
         m,

@@ -11,8 +11,9 @@ import { frontendResult } from "../../src/frontend/dispatch.js";
 import { FrontendError } from "../../src/gateway/errors.js";
 import { moby, pb } from "../../src/gen/proto.js";
 import { manifestDefinition } from "../../src/graph/definition.js";
-import { parseManifest } from "../../src/manifest/index.js";
+import { loadManifest } from "../../src/plan/manifest.js";
 import { type FakeBridge, gatewayOver, startFakeBridge } from "./fixtures/fake-bridge.js";
+import { missingFileAnswer } from "./fixtures/memory-client.js";
 
 const MANIFEST = [
   "# syntax=scratchkit/frontend:dev",
@@ -90,14 +91,14 @@ async function run(bridge: FakeBridge, setup: Setup = {}) {
         reads.push({ path: req.FilePath, offset, length });
         return { Data: artifact.subarray(offset, offset + length) };
       }
-      throw { code: 5, details: `no such file ${req.FilePath}` };
+      throw missingFileAnswer("ReadFile", req.FilePath);
     },
     StatFile: (req: moby.buildkit.v1.frontend.StatFileRequest) => {
       events.push(`StatFile ${req.Ref} ${req.Path}`);
       if (req.Ref === "output" && req.Path === "/hello") {
         return { stat: { path: "hello", mode: 0o755, size: artifact.length } };
       }
-      throw { code: 5, details: "not found" };
+      throw missingFileAnswer("StatFile", req.Path);
     },
     ReadDir: (req: moby.buildkit.v1.frontend.ReadDirRequest) => {
       dirReads.push(req.DirPath);
@@ -147,7 +148,7 @@ describe("frontend flow against a fake LLBBridge", () => {
     const sent = (solves.at(-1) as moby.buildkit.v1.frontend.SolveRequest).Definition ?? {};
     expect(describeDef(sent).files.length).toBeGreaterThan(0);
     const cli = manifestDefinition(
-      parseManifest(MANIFEST, "scratchkit.yaml"),
+      loadManifest(MANIFEST, "scratchkit.yaml"),
       {
         platform: { os: "linux", architecture: "amd64" },
         // what the fake bridge's ResolveImageConfig answers
@@ -160,7 +161,7 @@ describe("frontend flow against a fake LLBBridge", () => {
     expect(Buffer.from(bytes).equals(Buffer.from(cli.bytes))).toBe(true);
     // and it is not the definition without the .dockerignore
     const unfiltered = manifestDefinition(
-      parseManifest(MANIFEST, "scratchkit.yaml"),
+      loadManifest(MANIFEST, "scratchkit.yaml"),
       {
         platform: { os: "linux", architecture: "amd64" },
         baseEnv: ["PATH=/opt/bin:/usr/bin:/bin", "LANG=C"],

@@ -1,19 +1,17 @@
 // What an artifact ships, decided from /out as BuildKit really lists it: the listing recorded
-// from the engine (fixtures/readdir-recorded.json, Go os.FileMode modes) served by the fake
-// bridge, read through the real BridgeClient, then the gate over the files it names.
+// from the engine (fixtures/readdir-recorded.json, Go os.FileMode modes) held by the in-memory
+// ref (which answers and fails as BuildKit does), then the gate over the files it names.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { requireArtifacts } from "../../src/frontend/artifacts.js";
-import { BridgeClient } from "../../src/gateway/client.js";
 import { goFileKind, permissionBits } from "../../src/gateway/file-mode.js";
-import { bridgeRef } from "../../src/gateway/frontend-client.js";
 import type { Artifact, Span } from "../../src/manifest/types.js";
 import { MAX_WALK_ENTRIES, OutTree } from "../../src/verify/out-tree.js";
 import { planShipped } from "../../src/verify/shipped.js";
 import { checkFiles } from "../../src/verify/static-gate.js";
 import { craftElf, EM } from "./fixtures/elf/craft.js";
-import { type FakeBridge, startFakeBridge } from "./fixtures/fake-bridge.js";
+import { MemoryRef, type Tree } from "./fixtures/memory-client.js";
 
 interface Recorded {
   listings: Record<string, Array<{ path: string; mode: number; size: number; linkname?: string }>>;
@@ -51,35 +49,28 @@ const artifact = (path: string, line = 7, more: Partial<Artifact> = {}): Artifac
   ...more,
 });
 
+/** /out as recorded: every listed entry with its recorded Stat, and the contents above. */
+const OUT_TREE: Tree = Object.fromEntries(
+  Object.entries(listings).flatMap(([dir, entries]) =>
+    entries.map((e) => {
+      const full = `${dir === "/" ? "" : dir}/${e.path}`;
+      const data = CONTENT[full];
+      return [full.slice(1), { ...e, ...(data ? { data } : {}) }];
+    }),
+  ),
+);
+
 describe("the gate over /out as the engine lists it", () => {
-  let bridge: FakeBridge;
-  let client: BridgeClient;
-  beforeAll(async () => {
-    bridge = await startFakeBridge({
-      ReadDir: (req: { DirPath: string }) => {
-        const entries = listings[req.DirPath];
-        if (!entries) throw { code: 2, details: `readdir ${req.DirPath}: no such file or directory` };
-        return { entries };
-      },
-      ReadFile: (req: { FilePath: string; Range?: { Offset: number; Length: number } }) => {
-        const data = CONTENT[req.FilePath];
-        if (!data) throw { code: 2, details: `open ${req.FilePath}: no such file or directory` };
-        const off = Number(req.Range?.Offset ?? 0);
-        return { Data: data.subarray(off, off + Number(req.Range?.Length ?? data.length)) };
-      },
-    });
-    client = new BridgeClient(bridge.address);
-  });
-  afterAll(async () => {
-    client.close();
-    await bridge.stop();
+  let out: MemoryRef;
+  beforeEach(() => {
+    out = new MemoryRef("out", OUT_TREE);
   });
 
   const gate = async (artifacts: Artifact[]) => {
-    const shipped = await requireArtifacts(bridgeRef(client, "out"), artifacts);
+    const shipped = await requireArtifacts(out, artifacts);
     const checked = await checkFiles(
       shipped.files,
-      (path, offset, length) => client.readFile("out", `/${path}`, { offset, length }),
+      (path, offset, length) => out.readFile(`/${path}`, { offset, length }),
       amd64,
     );
     return {
@@ -131,7 +122,7 @@ describe("the gate over /out as the engine lists it", () => {
       "/out/abs is a symbolic link that leaves /out (/out/abs -> /etc/shadow): only what is inside /out ships; link to a relative path inside /out",
       "/out/up is a symbolic link that leaves /out (/out/up -> ../etc/passwd): only what is inside /out ships; link to a relative path inside /out",
     ]);
-    expect(bridge.calls.ReadFile?.some((c) => /shadow|passwd/.test(c.FilePath))).toBeFalsy();
+    expect(out.calls.some((c) => c.method === "ReadFile" && /shadow|passwd/.test(c.path))).toBe(false);
   });
 
   it("what cannot run fails with what it is", async () => {

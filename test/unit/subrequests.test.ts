@@ -13,6 +13,7 @@ import { printSource } from "../../src/subrequests/lint.js";
 import { tabulate } from "../../src/subrequests/tabwriter.js";
 import { rangeOf } from "../../src/subrequests/types.js";
 import { type FakeBridge, startFakeBridge } from "./fixtures/fake-bridge.js";
+import { missingFileAnswer } from "./fixtures/memory-client.js";
 
 const MANIFEST = [
   "# syntax=scratchkit/frontend:dev",
@@ -243,6 +244,27 @@ describe("frontend.lint", () => {
     });
     expect(e.statusCode).toBe(1);
   });
+
+  it("reports the mount problems a build refuses as buildError at their line, with status 1", () => {
+    const text = [
+      "name: hello",
+      "build:",
+      "  image: scratchkit/toolchain:bookworm",
+      "  package-manager: none",
+      "  run:",
+      "    - run: make",
+      "      cache: [/out/cache]",
+      "artifacts: [hello]",
+      "",
+    ].join("\n");
+    const e = answerFor("frontend.lint", "scratchkit.yaml", text, NO_OPTS);
+    const r = JSON.parse(e.json);
+    expect(r.buildError.message).toBe(
+      "scratchkit.yaml:7:15: cache /out/cache: /out/cache is inside /out, the output directory (it would hide the artifacts)",
+    );
+    expect(r.buildError.location.ranges[0].start).toEqual({ line: 7, character: 14 });
+    expect(e.statusCode).toBe(1);
+  });
 });
 
 describe("Go-compatible printing", () => {
@@ -309,7 +331,7 @@ describe("subrequests over a fake LLBBridge", () => {
       ReadFile: (req: moby.buildkit.v1.frontend.ReadFileRequest) => {
         if (req.Ref === "manifest" && req.FilePath === "scratchkit.yaml")
           return { Data: Buffer.from(MANIFEST) };
-        throw { code: 5, details: "not found" };
+        throw missingFileAnswer("ReadFile", req.FilePath);
       },
       Return: () => ({}),
     });
