@@ -1,6 +1,7 @@
 import type { Manifest, Target } from "../manifest/types.js";
 import { PlanError } from "./errors.js";
 import { checkMounts } from "./mounts.js";
+import { platformArgs } from "./platform-args.js";
 import type { BuildPlan, BuildStep, NetworkMode, Platform } from "./types.js";
 
 export { PlanError } from "./errors.js";
@@ -10,6 +11,8 @@ export const DEFAULT_PATH = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/
 
 export interface PlanOptions {
   platform: Platform;
+  /** BUILDPLATFORM, the worker's own; default `platform`. */
+  buildPlatform?: Platform;
   /** Env of the build image's config, so RUN sees the PATH the image author set. */
   baseEnv?: string[];
   network?: NetworkMode;
@@ -63,14 +66,17 @@ export function planBuild(m: Manifest, opts: PlanOptions): BuildPlan {
   }
 
   const baseImage = pin(b.image.value, opts.baseDigest);
+  const buildPlatform = opts.buildPlatform ?? opts.platform;
   return {
     platform: opts.platform,
+    stagePlatform: opts.platform,
     baseImage,
     imageResolveMode: opts.imageResolveMode ?? "default",
     network: opts.network ?? "sandbox",
     workdir: b.workdir,
-    // Declared build args reach the commands as env, like ARG in a Dockerfile.
-    env: mergeEnv(opts.baseEnv ?? [], [...b.env, ...args]),
+    // Declared build args reach the commands as env, like ARG in a Dockerfile; the platform
+    // args too, as the Dockerfile frontend's automatic ARGs (the manifest's env may override).
+    env: mergeEnv(opts.baseEnv ?? [], [...platformArgs(buildPlatform, opts.platform), ...b.env, ...args]),
     steps: steps.map((s, i) => ({ ...s, name: `[build ${i + 1}/${steps.length}] ${display(s)}` })),
     target: substituteTarget(target, new Map(args)),
     contextInclude: b.contextInclude,
