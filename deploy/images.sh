@@ -3,8 +3,12 @@
 # reachable, so nothing can be pulled: every image is made here.
 #
 #   scratchkit/toolchain:bookworm  Debian bookworm minbase + gcc, libc6-dev,
-#                                  musl-tools, binutils, file, ca-certificates
-#                                  (mmdebstrap, then docker import)
+#                                  musl-tools, binutils, file, ca-certificates;
+#                                  an index for linux/amd64 and linux/arm64
+#                                  (mmdebstrap per architecture, arm64 through
+#                                  qemu, then one multi-platform FROM scratch build)
+#   scratchkit/go:bookworm         toolchain + golang-go (bookworm's Go 1.19), for
+#                                  the go preset; an index like the toolchain
 #   scratchkit/node:20             toolchain + the host's node 20 and npm, for
 #                                  the build stage (`npm ci`, esbuild/tsc);
 #                                  built FROM the toolchain, so layers are shared
@@ -23,6 +27,8 @@ IMAGES_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 . "${IMAGES_DIR}/lib.sh"
 
 TOOLCHAIN_IMAGE="scratchkit/toolchain:bookworm"
+GO_IMAGE="scratchkit/go:bookworm"
+GO_PACKAGES="golang-go"
 NODE_IMAGE="scratchkit/node:20"
 NODE_RUNTIME_IMAGE="scratchkit/node-runtime:20"
 RECIPE_LABEL="org.scratchkit.recipe"
@@ -177,6 +183,26 @@ build_index() {
   log "built ${image} for ${platforms} ($("${DOCKER_CLI}" image inspect --format '{{.Size}}' "${image}" | numfmt --to=iec) on this platform)"
 }
 
+# go = toolchain + bookworm's golang-go, for both platforms: the go preset cross-compiles
+# on the build platform and, emulated, runs the arm64 go under qemu. apt needs the host
+# network (the mirror); the arm64 variant's dpkg runs under qemu (minutes).
+build_go_image() {
+  local recipe ctx
+  recipe="$(printf '%s\n' "v1" "$(image_recipe "${TOOLCHAIN_IMAGE}")" "${GO_PACKAGES}" | sha)"
+  if image_current "${GO_IMAGE}" "${recipe}"; then
+    log "${GO_IMAGE} up to date"
+    return 0
+  fi
+  ctx="$(mktemp -d)"
+  cat >"${ctx}/Dockerfile" <<EOD
+FROM ${TOOLCHAIN_IMAGE}
+RUN apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends ${GO_PACKAGES} >/dev/null \\
+  && rm -rf /var/lib/apt/lists/* && go version
+EOD
+  build_index "${GO_IMAGE}" "${recipe}" "${ctx}" "$(printf 'linux/%s,' "${TOOLCHAIN_ARCHES[@]}" | sed 's/,$//')" --network=host
+  rm -rf "${ctx}"
+}
+
 # node:20 = toolchain + host node/npm, via a tiny docker build (shared base
 # layers, and the RUN checks that node and npm work in the image). The host is
 # bookworm too, so the toolchain already has node's libraries (libstdc++6).
@@ -242,6 +268,7 @@ build_node_runtime_image() {
 build_all_images() {
   [[ -n "${DOCKER_CLI:-}" ]] || DOCKER_CLI="$(resolve_docker_cli)"
   timed "image ${TOOLCHAIN_IMAGE}" build_toolchain_image
+  timed "image ${GO_IMAGE}" build_go_image
   timed "image ${NODE_IMAGE}" build_node_image
   timed "image ${NODE_RUNTIME_IMAGE}" build_node_runtime_image
 }

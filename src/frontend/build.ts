@@ -16,6 +16,7 @@ import { type Marshalled, marshal, normalizeImageRef, type SourceMap } from "../
 import { log } from "../log.js";
 import { parseManifest } from "../manifest/parse.js";
 import type { Manifest } from "../manifest/types.js";
+import { stagePlatformFor } from "../plan/cross.js";
 import { planBuild } from "../plan/plan.js";
 import type { BuildPlan, Platform } from "../plan/types.js";
 import { checkFiles, type GateResult } from "../verify/static-gate.js";
@@ -98,7 +99,8 @@ function contextOptions(b: Pick<Loaded, "client" | "config" | "input">): Context
 async function plan(b: Loaded): Promise<Planned> {
   const { client, config, manifest, platform } = b;
   const image = manifest.build.image;
-  const stagePlatform = platform;
+  // Cross builds run the build platform's variant of the image; emulated ones the target's.
+  const stagePlatform = stagePlatformFor(manifest, config.buildPlatform, platform);
   const [resolved, listed] = await Promise.allSettled([
     resolveBase(client, image.value, stagePlatform, config.imageResolveMode, image.span),
     listContext(client, b.context.state, platform, contextDataDirs(manifest)),
