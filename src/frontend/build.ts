@@ -183,7 +183,9 @@ async function warn(b: Graphed, gate: GateResult): Promise<void> {
   // Lint and build-arg findings are the manifest's, the same for every platform: sent once.
   const once = b.index === 0;
   const warnings = [
-    ...(once ? lintWarnings(manifest, source, digest, { skip: ["UnstrippedBuild"] }) : []),
+    ...(once
+      ? lintWarnings(manifest, source, digest, { skip: ["UnstrippedBuild"], platforms: b.config.platforms })
+      : []),
     ...warnRequests(gate.warnings, source, digest),
     ...(once && argWarning ? [argWarning] : []),
   ];
