@@ -5,10 +5,22 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildx, context, DOCKER, HELLO_C, manifest, suiteProblem, TOOLCHAIN, tagger } from "./engine.js";
+import {
+  buildx,
+  context,
+  DOCKER,
+  FRONTEND,
+  HELLO_C,
+  manifest,
+  suiteProblem,
+  TOOLCHAIN,
+  tagger,
+} from "./engine.js";
 
 const EXAMPLE = join(import.meta.dirname, "../../examples/hello");
 const PLATFORMS = "linux/amd64,linux/arm64";
+/** The example names scratchkit/frontend:dev; the build arg makes it this run's frontend image. */
+const SYNTAX = ["--build-arg", `BUILDKIT_SYNTAX=${FRONTEND}`];
 /** ELF e_machine (little-endian u16 at offset 18) of each platform's architecture. */
 const MACHINE: Record<string, number> = { amd64: 62, arm64: 183 };
 
@@ -63,7 +75,10 @@ describe.skipIf(problem !== undefined)("several platforms in one build", () => {
     const t = tag("hello");
     let built: ReturnType<typeof buildx>;
     beforeAll(() => {
-      built = buildx(["--platform", PLATFORMS, "-f", "scratchkit.yaml", "-t", t, "--load", "."], EXAMPLE);
+      built = buildx(
+        [...SYNTAX, "--platform", PLATFORMS, "-f", "scratchkit.yaml", "-t", t, "--load", "."],
+        EXAMPLE,
+      );
     });
 
     it("gives one image with a variant per platform", () => {
@@ -81,7 +96,7 @@ describe.skipIf(problem !== undefined)("several platforms in one build", () => {
       },
     );
 
-    it.each(["amd64", "arm64"])("ships a %s binary in the %s variant", (a) => {
+    it.each(["amd64", "arm64"])("ships a binary of its own architecture in the linux/%s variant", (a) => {
       expect(machineIn(t, `linux/${a}`, "/hello")).toBe(MACHINE[a]);
     });
   });
@@ -89,7 +104,16 @@ describe.skipIf(problem !== undefined)("several platforms in one build", () => {
   it("exports both platforms as one OCI index, each manifest's layer holding its own architecture", () => {
     const out = mkdtempSync(join(tmpdir(), "scratchkit-e2e-oci-"));
     const r = buildx(
-      ["--platform", PLATFORMS, "-f", "scratchkit.yaml", "--output", `type=oci,dest=${out}/image.tar`, "."],
+      [
+        ...SYNTAX,
+        "--platform",
+        PLATFORMS,
+        "-f",
+        "scratchkit.yaml",
+        "--output",
+        `type=oci,dest=${out}/image.tar`,
+        ".",
+      ],
       EXAMPLE,
     );
     expect(r.code, r.output).toBe(0);
@@ -121,7 +145,8 @@ describe.skipIf(problem !== undefined)("several platforms in one build", () => {
         `  image: ${TOOLCHAIN}`,
         "  package-manager: none",
         "  run:",
-        '    - echo "args: $BUILDPLATFORM $BUILDOS/$BUILDARCH -> $TARGETPLATFORM $TARGETOS/$TARGETARCH/$TARGETVARIANT; uname -m: $(uname -m)"',
+        // Single-quoted YAML: the command's own ": " is no mapping.
+        `    - 'echo "args: $BUILDPLATFORM $BUILDOS/$BUILDARCH -> $TARGETPLATFORM $TARGETOS/$TARGETARCH/$TARGETVARIANT; uname -m: $(uname -m)"'`,
         "    - musl-gcc -static -s -o /out/hello hello.c",
         "artifacts: [hello]",
       ),
@@ -159,6 +184,12 @@ describe.skipIf(problem !== undefined)("several platforms in one build", () => {
       ["--platform", PLATFORMS, "-f", "scratchkit.yaml", "--output", "type=cacheonly", "."],
       dir,
     );
+    console.info(
+      r.output
+        .split("\n")
+        .filter((l) => l.includes("ERROR"))
+        .join("\n"),
+    );
     expect(r.code).not.toBe(0);
     expect(r.output).toMatch(
       /\/out\/hello[^\n]*(x86-64|amd64)[^\n]*arm64|\/out\/hello[^\n]*arm64[^\n]*(x86-64|amd64)/,
@@ -168,8 +199,23 @@ describe.skipIf(problem !== undefined)("several platforms in one build", () => {
 
   it("names the platform and build.image when the build image has no variant for it", () => {
     const r = buildx(
-      ["--platform", "linux/amd64,linux/s390x", "-f", "scratchkit.yaml", "--output", "type=cacheonly", "."],
+      [
+        ...SYNTAX,
+        "--platform",
+        "linux/amd64,linux/s390x",
+        "-f",
+        "scratchkit.yaml",
+        "--output",
+        "type=cacheonly",
+        ".",
+      ],
       EXAMPLE,
+    );
+    console.info(
+      r.output
+        .split("\n")
+        .filter((l) => l.includes("ERROR"))
+        .join("\n"),
     );
     expect(r.code).not.toBe(0);
     expect(r.output).toMatch(
