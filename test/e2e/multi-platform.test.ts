@@ -184,12 +184,6 @@ describe.skipIf(problem !== undefined)("several platforms in one build", () => {
       ["--platform", PLATFORMS, "-f", "scratchkit.yaml", "--output", "type=cacheonly", "."],
       dir,
     );
-    console.info(
-      r.output
-        .split("\n")
-        .filter((l) => l.includes("ERROR"))
-        .join("\n"),
-    );
     expect(r.code).not.toBe(0);
     expect(r.output).toMatch(
       /\/out\/hello[^\n]*(x86-64|amd64)[^\n]*arm64|\/out\/hello[^\n]*arm64[^\n]*(x86-64|amd64)/,
@@ -210,12 +204,6 @@ describe.skipIf(problem !== undefined)("several platforms in one build", () => {
         ".",
       ],
       EXAMPLE,
-    );
-    console.info(
-      r.output
-        .split("\n")
-        .filter((l) => l.includes("ERROR"))
-        .join("\n"),
     );
     expect(r.code).not.toBe(0);
     expect(r.output).toMatch(
