@@ -14,9 +14,9 @@ import { imageConfig } from "../image/config.js";
 import { lintWarnings } from "../lint/index.js";
 import { type Marshalled, marshal, normalizeImageRef, type SourceMap } from "../llb/index.js";
 import { log } from "../log.js";
-import { parseManifest } from "../manifest/parse.js";
 import type { Manifest } from "../manifest/types.js";
 import { stagePlatformFor } from "../plan/cross.js";
+import { loadManifest } from "../plan/manifest.js";
 import { planBuild } from "../plan/plan.js";
 import type { BuildPlan, Platform } from "../plan/types.js";
 import { checkFiles, type GateResult } from "../verify/static-gate.js";
@@ -68,7 +68,7 @@ export async function runBuild(
   config: BuildConfig,
   input: BuildInput,
 ): Promise<Result> {
-  const manifest = parseManifest(input.source.text, input.source.filename);
+  const manifest = loadManifest(input.source.text, input.source.filename);
   const context = buildContext(manifest, contextOptions({ client, config, input }));
   log.debug({ platforms: config.platforms.map(formatPlatform) }, "target platforms");
   // One pipeline per platform, side by side as dockerui's Build runs them; the first failure fails the build.

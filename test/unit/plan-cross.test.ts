@@ -2,6 +2,7 @@
 // preset's toolchain is told (build.cross and the presets' defaults).
 import { describe, expect, it } from "vitest";
 import { parseManifest } from "../../src/manifest/index.js";
+import { loadManifest } from "../../src/plan/manifest.js";
 import { planBuild } from "../../src/plan/plan.js";
 
 const AMD64 = { os: "linux", architecture: "amd64" };
@@ -10,7 +11,7 @@ const envOf = (env: string[]) =>
   new Map(env.map((kv) => [kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)]));
 
 function plan(yaml: string, target = ARM64) {
-  return planBuild(parseManifest(yaml, "scratchkit.yaml"), { platform: target, buildPlatform: AMD64 });
+  return planBuild(loadManifest(yaml, "scratchkit.yaml"), { platform: target, buildPlatform: AMD64 });
 }
 
 describe("build.cross", () => {
