@@ -33,6 +33,8 @@ function multiPlatformProblem(): string | undefined {
     problem = "no qemu-aarch64 binfmt handler (deploy/binfmt.sh, run by npm run engine, registers it)";
   else if (arch(TOOLCHAIN, "linux/arm64") !== "arm64")
     problem = `${TOOLCHAIN} has no linux/arm64 variant (deploy/images.sh builds it)`;
+  else if (arch(GO_IMAGE, "linux/arm64") !== "arm64")
+    problem = `${GO_IMAGE} has no linux/arm64 variant (deploy/images.sh builds it)`;
   if (problem && process.env.CI) throw new Error(`multi-platform tests must run in CI, but: ${problem}`);
   if (problem) console.warn(`SKIPPING multi-platform tests: ${problem}`);
   return problem;
@@ -48,6 +50,12 @@ function arch(image: string, platform: string): string | undefined {
   );
   return r.status === 0 ? r.stdout.trim() : undefined;
 }
+
+const GO_IMAGE = process.env.SCRATCHKIT_GO_IMAGE ?? "scratchkit/go:bookworm";
+const GO_FILES = {
+  "go.mod": "module hello\n\ngo 1.19\n",
+  "main.go": 'package main\n\nimport "fmt"\n\nfunc main() { fmt.Println("hello from go") }\n',
+};
 
 const problem = multiPlatformProblem();
 const { tag, cleanup } = tagger("multi-");
@@ -151,8 +159,9 @@ describe.skipIf(problem !== undefined)("several platforms in one build", () => {
         "artifacts: [hello]",
       ),
     });
+    // --no-cache: the echo must run (a cached step prints nothing).
     const r = buildx(
-      ["--platform", PLATFORMS, "-f", "scratchkit.yaml", "--output", "type=cacheonly", "."],
+      ["--no-cache", "--platform", PLATFORMS, "-f", "scratchkit.yaml", "--output", "type=cacheonly", "."],
       dir,
     );
     expect(r.code, r.output).toBe(0);
@@ -210,5 +219,55 @@ describe.skipIf(problem !== undefined)("several platforms in one build", () => {
       /build\.image: cannot resolve scratchkit\/toolchain:bookworm[^\n]* for linux\/s390x/,
     );
     expect(r.output).toMatch(/scratchkit\.yaml:7/);
+  });
+
+  describe("the go preset", () => {
+    it("cross-compiles for linux/arm64 on the build platform (no emulation): the arm64 variant runs", () => {
+      const t = tag("go");
+      const dir = context({
+        ...GO_FILES,
+        "scratchkit.yaml": manifest(
+          "name: hello",
+          "preset: go",
+          "build:",
+          `  image: ${GO_IMAGE}`,
+          "  package-manager: none",
+          "  run:",
+          `    - 'echo "stage: $(uname -m) GOOS=$GOOS GOARCH=$GOARCH"'`,
+          "    - go build -trimpath -ldflags='-s -w' -o /out/hello .",
+        ),
+      });
+      const r = buildx(["--platform", "linux/arm64", "-f", "scratchkit.yaml", "-t", t, "--load", "."], dir);
+      expect(r.code, r.output).toBe(0);
+      // The build stage ran natively (x86_64) and targeted arm64.
+      expect(r.output).toContain("stage: x86_64 GOOS=linux GOARCH=arm64");
+      expect(arch(t, "linux/arm64")).toBe("arm64");
+      expect(machineIn(t, "linux/arm64", "/hello")).toBe(MACHINE.arm64);
+      const ran = run(t, "linux/arm64");
+      expect(ran.status, ran.stderr).toBe(0);
+      expect(ran.stdout).toBe("hello from go\n");
+    });
+
+    it("builds both platforms from the preset's own recipe", () => {
+      const dir = context({
+        ...GO_FILES,
+        "scratchkit.yaml": manifest(
+          "name: hello",
+          "preset: go",
+          "build:",
+          `  image: ${GO_IMAGE}`,
+          "  package-manager: none",
+        ),
+      });
+      const out = mkdtempSync(join(tmpdir(), "scratchkit-e2e-go-"));
+      const r = buildx(
+        ["--platform", PLATFORMS, "-f", "scratchkit.yaml", "--output", `type=local,dest=${out}`, "."],
+        dir,
+      );
+      expect(r.code, r.output).toBe(0);
+      // type=local writes one directory per platform id.
+      expect(readFileSync(join(out, "linux_amd64", "hello")).readUInt16LE(18)).toBe(MACHINE.amd64);
+      expect(readFileSync(join(out, "linux_arm64", "hello")).readUInt16LE(18)).toBe(MACHINE.arm64);
+    });
   });
 });
