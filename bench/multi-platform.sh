@@ -28,7 +28,7 @@ build() { # context platform extra args...
   local ctx="$1" platform="$2"
   shift 2
   "${D}" buildx build --progress=plain --no-cache --build-arg "BUILDKIT_SYNTAX=${FRONTEND}" \
-    --platform "${platform}" -f scratchkit.yaml --output type=cacheonly "$@" "${ctx}"
+    --platform "${platform}" -f "${ctx}/scratchkit.yaml" --output type=cacheonly "$@" "${ctx}"
 }
 
 echo "frontend ${FRONTEND}; $(nproc) cores; load $(cut -d' ' -f1-3 /proc/loadavg)"
