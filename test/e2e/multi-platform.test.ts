@@ -226,6 +226,8 @@ describe.skipIf(problem !== undefined)("several platforms in one build", () => {
       const t = tag("go");
       const dir = context({
         ...GO_FILES,
+        // A fresh context each run: the echo step runs again (a cached step prints nothing).
+        "nonce.txt": `${Date.now()} ${Math.random()}\n`,
         "scratchkit.yaml": manifest(
           "name: hello",
           "preset: go",
