@@ -66,8 +66,11 @@ export const PRESETS: Readonly<Record<PresetName, Preset>> = {
       ["RUSTFLAGS", "-C target-feature=+crt-static"],
       ["CARGO_TARGET_DIR", "/root/.cache/cargo-target"],
     ]),
-    // The target dir is a cache mount, so the program is copied out of it.
-    run: (program, out) => [`cargo build --release && cp "$CARGO_TARGET_DIR/release/${program}" ${out}`],
+    // The target dir is a cache mount, so the program is copied out of it. A cross build sets
+    // CARGO_BUILD_TARGET (build.cross), which puts the program under target/<triple>/.
+    run: (program, out) => [
+      `cargo build --release && cp "$CARGO_TARGET_DIR/\${CARGO_BUILD_TARGET:+$CARGO_BUILD_TARGET/}release/${program}" ${out}`,
+    ],
     cache: [
       cache("/root/.cargo/registry", "scratchkit-cargo-registry"),
       cache("/root/.cache/cargo-target", "scratchkit-cargo-target"),
@@ -77,7 +80,7 @@ export const PRESETS: Readonly<Record<PresetName, Preset>> = {
     packages: { apk: ["zig"], apt: [], none: [] },
     env: onEvery<Pairs>([["ZIG_GLOBAL_CACHE_DIR", "/root/.cache/zig"]]),
     run: (_, out) => [
-      `zig build-exe -O ReleaseSmall -target native-linux-musl -fstrip -femit-bin=${out} "$(if [ -f src/main.zig ]; then echo src/main.zig; else echo main.zig; fi)"`,
+      `zig build-exe -O ReleaseSmall -target "\${ZIG_TARGET:-native-linux-musl}" -fstrip -femit-bin=${out} "$(if [ -f src/main.zig ]; then echo src/main.zig; else echo main.zig; fi)"`,
     ],
     cache: [cache("/root/.cache/zig", "scratchkit-zig")],
     requires: {
