@@ -3,8 +3,12 @@
 # reachable, so nothing can be pulled: every image is made here.
 #
 #   scratchkit/toolchain:bookworm  Debian bookworm minbase + gcc, libc6-dev,
-#                                  musl-tools, binutils, file, ca-certificates
-#                                  (mmdebstrap, then docker import)
+#                                  musl-tools, binutils, file, ca-certificates;
+#                                  an index for linux/amd64 and linux/arm64
+#                                  (mmdebstrap per architecture, arm64 through
+#                                  qemu, then one multi-platform FROM scratch build)
+#   scratchkit/go:bookworm         toolchain + golang-go (bookworm's Go 1.19), for
+#                                  the go preset; an index like the toolchain
 #   scratchkit/node:20             toolchain + the host's node 20 and npm, for
 #                                  the build stage (`npm ci`, esbuild/tsc);
 #                                  built FROM the toolchain, so layers are shared
@@ -23,6 +27,8 @@ IMAGES_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 . "${IMAGES_DIR}/lib.sh"
 
 TOOLCHAIN_IMAGE="scratchkit/toolchain:bookworm"
+GO_IMAGE="scratchkit/go:bookworm"
+GO_PACKAGES="golang-go"
 NODE_IMAGE="scratchkit/node:20"
 NODE_RUNTIME_IMAGE="scratchkit/node-runtime:20"
 RECIPE_LABEL="org.scratchkit.recipe"
@@ -34,6 +40,8 @@ HOST_NPM_DIR="${SCRATCHKIT_HOST_NPM_DIR:-/usr/lib/node_modules/npm}"
 HOST_LOCAL_CAS="/usr/local/share/ca-certificates"
 # ca-certificates: for https inside builds (npm registry, apt over https).
 TOOLCHAIN_INCLUDE="gcc,libc6-dev,musl-tools,binutils,file,ca-certificates"
+# Debian architectures of the toolchain index.
+TOOLCHAIN_ARCHES=(amd64 arm64)
 IMAGE_PATH_ENV="PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 # Fixed timestamps: mmdebstrap and tar then give the same bytes for the same
 # packages (docker import still stamps its own creation time on the image).
@@ -112,16 +120,87 @@ import_image() { # $1 = image, $2 = recipe, $3 = tarball or "-", rest = extra --
   log "imported ${image} ($("${DOCKER_CLI}" image inspect --format '{{.Size}}' "${image}" | numfmt --to=iec))"
 }
 
+# One rootfs per architecture; the foreign one (arm64 on an amd64 host) runs
+# its maintainer scripts through qemu-user-static, so it takes minutes.
+toolchain_arch_key() { # $1 = Debian architecture
+  printf '%s\n' "v3" "${TOOLCHAIN_INCLUDE}" "$(cat "${HOST_SOURCES}")" "$1" | sha
+}
+
+toolchain_rootfs() { # $1 = Debian architecture; sets ROOTFS_TAR
+  mmdebstrap_cached "toolchain-${1}" "$(toolchain_arch_key "$1")" \
+    --variant=minbase --architectures="$1" --include="${TOOLCHAIN_INCLUDE}"
+}
+
+# The toolchain is an image index (linux/amd64 + linux/arm64): a FROM scratch
+# build per platform ADDs that platform's rootfs, and the multi-platform --load
+# stores the index (containerd image store).
 build_toolchain_image() {
-  local recipe
-  recipe="$(printf '%s\n' "v2" "${TOOLCHAIN_INCLUDE}" "$(cat "${HOST_SOURCES}")" | sha)"
-  if image_current "${TOOLCHAIN_IMAGE}" "${recipe}"; then
+  local recipe arch ctx platforms=()
+  recipe="$(for arch in "${TOOLCHAIN_ARCHES[@]}"; do toolchain_arch_key "${arch}"; done | sha)"
+  if image_current "${TOOLCHAIN_IMAGE}" "${recipe}" && image_has_platforms "${TOOLCHAIN_IMAGE}"; then
     log "${TOOLCHAIN_IMAGE} up to date"
     return 0
   fi
-  mmdebstrap_cached toolchain-bookworm "${recipe}" \
-    --variant=minbase --include="${TOOLCHAIN_INCLUDE}"
-  import_image "${TOOLCHAIN_IMAGE}" "${recipe}" "${ROOTFS_TAR}" 'CMD ["/bin/bash"]'
+  ctx="$(mktemp -d)"
+  for arch in "${TOOLCHAIN_ARCHES[@]}"; do
+    timed "rootfs toolchain ${arch}" toolchain_rootfs "${arch}"
+    # A hard link (same filesystem) or a copy: the build context needs the file.
+    ln "${ROOTFS_TAR}" "${ctx}/rootfs-${arch}.tar" 2>/dev/null || cp "${ROOTFS_TAR}" "${ctx}/rootfs-${arch}.tar"
+    platforms+=("linux/${arch}")
+  done
+  cat >"${ctx}/Dockerfile" <<'EOD'
+FROM scratch
+ARG TARGETARCH
+ADD rootfs-${TARGETARCH}.tar /
+EOD
+  printf 'ENV %s\nCMD ["/bin/bash"]\n' "${IMAGE_PATH_ENV}" >>"${ctx}/Dockerfile"
+  build_index "${TOOLCHAIN_IMAGE}" "${recipe}" "${ctx}" "$(IFS=,; echo "${platforms[*]}")"
+  rm -rf "${ctx}"
+}
+
+# Every platform of TOOLCHAIN_ARCHES is in the image (an older single-platform
+# image with the same label is remade).
+image_has_platforms() { # $1 = image
+  local have arch
+  for arch in "${TOOLCHAIN_ARCHES[@]}"; do
+    have="$("${DOCKER_CLI}" image inspect --platform "linux/${arch}" --format '{{.Architecture}}' "$1" 2>/dev/null || true)"
+    [[ "${have}" == "${arch}" ]] || return 1
+  done
+}
+
+# build_index IMAGE RECIPE CONTEXT PLATFORMS [build args...]: a multi-platform
+# build loaded as one index, labelled with its recipe.
+build_index() {
+  local image="$1" recipe="$2" ctx="$3" platforms="$4"
+  shift 4
+  if ! "${DOCKER_CLI}" buildx build --load --quiet --provenance=false \
+    --platform "${platforms}" "$@" \
+    --label "${RECIPE_LABEL}=${recipe}" -t "${image}" "${ctx}" >"${ctx}/build.log" 2>&1; then
+    cat "${ctx}/build.log" >&2
+    rm -rf "${ctx}"
+    die "building ${image} failed"
+  fi
+  log "built ${image} for ${platforms} ($("${DOCKER_CLI}" image inspect --format '{{.Size}}' "${image}" | numfmt --to=iec) on this platform)"
+}
+
+# go = toolchain + bookworm's golang-go, for both platforms: the go preset cross-compiles
+# on the build platform and, emulated, runs the arm64 go under qemu. apt needs the host
+# network (the mirror); the arm64 variant's dpkg runs under qemu (minutes).
+build_go_image() {
+  local recipe ctx
+  recipe="$(printf '%s\n' "v1" "$(image_recipe "${TOOLCHAIN_IMAGE}")" "${GO_PACKAGES}" | sha)"
+  if image_current "${GO_IMAGE}" "${recipe}"; then
+    log "${GO_IMAGE} up to date"
+    return 0
+  fi
+  ctx="$(mktemp -d)"
+  cat >"${ctx}/Dockerfile" <<EOD
+FROM ${TOOLCHAIN_IMAGE}
+RUN apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends ${GO_PACKAGES} >/dev/null \\
+  && rm -rf /var/lib/apt/lists/* && go version
+EOD
+  build_index "${GO_IMAGE}" "${recipe}" "${ctx}" "$(printf 'linux/%s,' "${TOOLCHAIN_ARCHES[@]}" | sed 's/,$//')" --network=host
+  rm -rf "${ctx}"
 }
 
 # node:20 = toolchain + host node/npm, via a tiny docker build (shared base
@@ -189,6 +268,7 @@ build_node_runtime_image() {
 build_all_images() {
   [[ -n "${DOCKER_CLI:-}" ]] || DOCKER_CLI="$(resolve_docker_cli)"
   timed "image ${TOOLCHAIN_IMAGE}" build_toolchain_image
+  timed "image ${GO_IMAGE}" build_go_image
   timed "image ${NODE_IMAGE}" build_node_image
   timed "image ${NODE_RUNTIME_IMAGE}" build_node_runtime_image
 }

@@ -4,7 +4,7 @@
 import type { BuildConfig } from "../gateway/build-config.js";
 import { FrontendCap } from "../gateway/caps.js";
 import type { Result } from "../gateway/client.js";
-import { Code, FrontendError } from "../gateway/errors.js";
+import { Code } from "../gateway/errors.js";
 import type { FrontendClient, Ref } from "../gateway/frontend-client.js";
 import { LocatedError, type ManifestSource } from "../gateway/located.js";
 import { formatPlatform } from "../gateway/opts.js";
@@ -16,6 +16,7 @@ import { type Marshalled, marshal, normalizeImageRef, type SourceMap } from "../
 import { log } from "../log.js";
 import { parseManifest } from "../manifest/parse.js";
 import type { Manifest } from "../manifest/types.js";
+import { stagePlatformFor } from "../plan/cross.js";
 import { planBuild } from "../plan/plan.js";
 import type { BuildPlan, Platform } from "../plan/types.js";
 import { checkFiles, type GateResult } from "../verify/static-gate.js";
@@ -24,6 +25,7 @@ import { requireArtifacts } from "./artifacts.js";
 import { resolveBase } from "./base-image.js";
 import { undeclaredArgsWarning, undeclaredBuildArgs } from "./build-args.js";
 import { contextDataDirs, listContext, requireContextData } from "./context-data.js";
+import { type PlatformImage, platformResult } from "./platform-result.js";
 import { solveMarshalled } from "./solve.js";
 
 /** What the frontend read before building: the manifest, and the .dockerignore that applies. */
@@ -32,7 +34,7 @@ export interface BuildInput {
   dockerignore: string;
 }
 
-/** After load: the parsed manifest, the target platform and the filtered context. */
+/** After load: the parsed manifest, one target platform and the filtered context. */
 interface Loaded {
   client: FrontendClient;
   config: BuildConfig;
@@ -40,6 +42,8 @@ interface Loaded {
   manifest: Manifest;
   platform: Platform;
   context: BuildContext;
+  /** The platform's place in the request: manifest-wide warnings are sent once, by the first. */
+  index: number;
 }
 /** After plan: the build image as resolved, and the plan its context data was checked against. */
 interface Planned extends Loaded {
@@ -64,18 +68,23 @@ export async function runBuild(
   config: BuildConfig,
   input: BuildInput,
 ): Promise<Result> {
-  const loaded = load(client, config, input);
+  const manifest = parseManifest(input.source.text, input.source.filename);
+  const context = buildContext(manifest, contextOptions({ client, config, input }));
+  log.debug({ platforms: config.platforms.map(formatPlatform) }, "target platforms");
+  // One pipeline per platform, side by side as dockerui's Build runs them; the first failure fails the build.
+  const images = await Promise.all(
+    config.platforms.map((platform, index) =>
+      buildPlatform({ client, config, input, manifest, platform, context, index }),
+    ),
+  );
+  return platformResult(images, config.multiPlatform, config.epoch);
+}
+
+/** Plan → graph → build and verify → the platform's image. */
+async function buildPlatform(loaded: Loaded): Promise<PlatformImage> {
   const graphed = graph(await plan(loaded));
   await buildAndVerify(graphed);
   return exportImage(graphed);
-}
-
-/** Parses the manifest; picks the platform and the context the build reads. */
-function load(client: FrontendClient, config: BuildConfig, input: BuildInput): Loaded {
-  const manifest = parseManifest(input.source.text, input.source.filename);
-  const platform = targetPlatform(config.platforms);
-  const context = buildContext(manifest, contextOptions({ client, config, input }));
-  return { client, config, input, manifest, platform, context };
 }
 
 function contextOptions(b: Pick<Loaded, "client" | "config" | "input">): ContextOptions {
@@ -90,8 +99,10 @@ function contextOptions(b: Pick<Loaded, "client" | "config" | "input">): Context
 async function plan(b: Loaded): Promise<Planned> {
   const { client, config, manifest, platform } = b;
   const image = manifest.build.image;
+  // Cross builds run the build platform's variant of the image; emulated ones the target's.
+  const stagePlatform = stagePlatformFor(manifest, config.buildPlatform, platform);
   const [resolved, listed] = await Promise.allSettled([
-    resolveBase(client, image.value, platform, config.imageResolveMode, image.span),
+    resolveBase(client, image.value, stagePlatform, config.imageResolveMode, image.span),
     listContext(client, b.context.state, platform, contextDataDirs(manifest)),
   ]);
   if (resolved.status === "rejected") throw resolved.reason;
@@ -100,6 +111,7 @@ async function plan(b: Loaded): Promise<Planned> {
   const { epoch, noCache } = config;
   const planned = planBuild(manifest, {
     platform,
+    buildPlatform: config.buildPlatform,
     baseEnv: base.env,
     ...(base.digest ? { baseDigest: base.digest } : {}),
     network: config.network,
@@ -144,8 +156,8 @@ async function buildAndVerify(b: Graphed): Promise<void> {
   }
 }
 
-/** Solves the FROM scratch image and describes it for the exporter. */
-async function exportImage(b: Graphed): Promise<Result> {
+/** Solves the platform's FROM scratch image and describes it for the exporter. */
+async function exportImage(b: Graphed): Promise<PlatformImage> {
   const { manifest, config } = b;
   const imageRef = await solveMarshalled(b.client, marshal(b.graph.image, { platform: b.platform }), b.at);
   const image = imageConfig(manifest, b.plan, {
@@ -153,13 +165,7 @@ async function exportImage(b: Graphed): Promise<Result> {
     base: { name: normalizeImageRef(manifest.build.image.value), digest: b.base.digest },
     ...config.vcs,
   });
-  const metadata: Record<string, Uint8Array> = {
-    "containerimage.config": new TextEncoder().encode(JSON.stringify(image)),
-  };
-  // The exporter clamps layer timestamps to it, so two builds give the same image ID.
-  if (config.epoch !== undefined)
-    metadata["source.date.epoch"] = new TextEncoder().encode(String(config.epoch));
-  return { ref: { id: imageRef.id }, metadata };
+  return { platform: b.platform, refId: imageRef.id, config: image };
 }
 
 /**
@@ -174,10 +180,14 @@ async function warn(b: Graphed, gate: GateResult): Promise<void> {
   const digest = b.outputDef.root;
   const args = undeclaredBuildArgs(manifest, b.config.buildArgs);
   const argWarning = undeclaredArgsWarning(args, manifest, source, digest);
+  // Lint and build-arg findings are the manifest's, the same for every platform: sent once.
+  const once = b.index === 0;
   const warnings = [
-    ...lintWarnings(manifest, source, digest, { skip: ["UnstrippedBuild"] }),
+    ...(once
+      ? lintWarnings(manifest, source, digest, { skip: ["UnstrippedBuild"], platforms: b.config.platforms })
+      : []),
     ...warnRequests(gate.warnings, source, digest),
-    ...(argWarning ? [argWarning] : []),
+    ...(once && argWarning ? [argWarning] : []),
   ];
   await sendWarnings(
     (w) => client.warn(w),
@@ -207,16 +217,4 @@ function logVerdicts(gate: GateResult): void {
       "verified",
     );
   }
-}
-
-function targetPlatform(requested: Platform[]): Platform {
-  if (requested.length > 1) {
-    throw new FrontendError(
-      `several target platforms were requested (${requested.map(formatPlatform).join(", ")}); scratchkit builds one platform per build for now`,
-      Code.Unimplemented,
-    );
-  }
-  const p = requested[0] as Platform;
-  log.debug({ platform: formatPlatform(p) }, "target platform");
-  return p;
 }

@@ -61,10 +61,16 @@ export async function frontendResult(client: FrontendClient): Promise<Result> {
 export function subrequestAnswer(
   request: string,
   source: ManifestSource,
-  config: Pick<BuildConfig, "target">,
+  config: Pick<BuildConfig, "target"> & Partial<Pick<BuildConfig, "platforms" | "buildPlatform">>,
 ): SubrequestAnswer {
+  const { platforms, buildPlatform } = config;
   try {
-    return answerFor(request, source, config.target);
+    return answerFor(
+      request,
+      source,
+      config.target,
+      platforms && buildPlatform ? { build: buildPlatform, targets: platforms } : undefined,
+    );
   } catch (err) {
     throw withManifestSource(err, source);
   }

@@ -10,9 +10,11 @@ import {
   dockerfileKey,
   filename,
   forceNetworkMode,
+  formatPlatform,
   type ImageResolveMode,
   imageResolveMode,
   labels,
+  multiPlatform,
   type NetworkMode,
   noCache,
   type Opts,
@@ -30,6 +32,10 @@ export interface BuildConfig {
   target?: string;
   /** Target platforms: the `platform` opt, or the first worker's first platform. */
   platforms: Platform[];
+  /** Where build steps run natively: the first worker's first platform (BUILDPLATFORM). */
+  buildPlatform: Platform;
+  /** Several platforms, or `multi-platform=true`: the result is keyed by platform (dockerui's MultiPlatformRequested). */
+  multiPlatform: boolean;
   /** `build-arg:NAME`, sorted by name. */
   buildArgs: ReadonlyMap<string, string>;
   /** `label:NAME`, sorted by name. */
@@ -72,13 +78,16 @@ export function parseBuildConfig(opts: Opts, workerPlatforms: readonly Platform[
   const epoch = sourceDateEpoch(opts);
   const t = target(opts);
   const req = requestId(opts);
+  const targets = uniquePlatforms(platforms(opts, worker) ?? [worker]);
   const vcs: BuildConfig["vcs"] = {};
   if (opts["vcs:source"]) vcs.source = opts["vcs:source"];
   if (opts["vcs:revision"]) vcs.revision = opts["vcs:revision"];
   return {
     filename: filename(opts) ?? DEFAULT_FILENAME,
     ...(t !== undefined ? { target: t } : {}),
-    platforms: platforms(opts, worker) ?? [worker],
+    platforms: targets,
+    buildPlatform: worker,
+    multiPlatform: targets.length > 1 || multiPlatform(opts),
     buildArgs: buildArgs(opts),
     labels: labels(opts),
     ...(nc !== undefined ? { noCache: nc } : {}),
@@ -92,6 +101,17 @@ export function parseBuildConfig(opts: Opts, workerPlatforms: readonly Platform[
     contextKey: contextKey(opts),
     dockerfileKey: dockerfileKey(opts),
   };
+}
+
+/** A platform named twice is built once (dockerui keys results by platform id). */
+function uniquePlatforms(ps: Platform[]): Platform[] {
+  const seen = new Set<string>();
+  return ps.filter((p) => {
+    const id = formatPlatform(p);
+    if (seen.has(id)) return false;
+    seen.add(id);
+    return true;
+  });
 }
 
 function namedContexts(opts: Opts): Map<string, NamedContext> {

@@ -263,6 +263,25 @@ export function sourceDateEpoch(opts: Opts): number | undefined {
 
 export { formatPlatform, parsePlatform } from "../platform.js";
 
+/**
+ * `multi-platform` (or build arg BUILDKIT_MULTI_PLATFORM), as dockerui reads it: the result is
+ * keyed by platform even for one platform. An unparsable value is an error.
+ */
+export function multiPlatform(opts: Opts): boolean {
+  const v = opts["multi-platform"] ?? opts["build-arg:BUILDKIT_MULTI_PLATFORM"];
+  if (v === undefined || v === "") return false;
+  const b = parseBool(v);
+  if (b === undefined) throw new OptsError(`invalid multi-platform "${v}" (expected true or false)`);
+  return b;
+}
+
+/** Go's strconv.ParseBool spellings. */
+function parseBool(v: string): boolean | undefined {
+  if (["1", "t", "T", "TRUE", "true", "True"].includes(v)) return true;
+  if (["0", "f", "F", "FALSE", "false", "False"].includes(v)) return false;
+  return undefined;
+}
+
 /** `platform` CSV → normalized target platforms; undefined when not requested (use the worker's). */
 export function platforms(opts: Opts, defaultPlatform?: Platform): Platform[] | undefined {
   const v = opts.platform;

@@ -36,9 +36,9 @@ export function buildGraph(plan: BuildPlan, inputs: GraphInputs): BuildGraph {
     ranges: [{ start: { line: span.line }, end: { line: span.endLine } }],
   });
   let root = image(plan.baseImage, {
-    platform: plan.platform,
+    platform: plan.stagePlatform,
     resolveMode: plan.imageResolveMode,
-  }).withPlatform(plan.platform);
+  }).withPlatform(plan.stagePlatform);
   let src = inputs.context;
   let toolRoot = root;
   let out = scratch();

@@ -3,17 +3,20 @@
 import type { Warning } from "../gateway/frontend-client.js";
 import type { SourceMap } from "../llb/index.js";
 import type { Manifest } from "../manifest/types.js";
+import type { Platform } from "../platform.js";
 import { ManifestLocator } from "./locate.js";
 import { type LintFinding, runChecks } from "./rules.js";
 
 export { ManifestLocator } from "./locate.js";
 export { type LintFinding, type LintRule, RULES } from "./rules.js";
 
+/** `platforms`: the platforms being built (HardcodedArchitecture judges against them); none → not judged. */
 export function lint(
   manifest: Manifest,
   where: ManifestLocator = new ManifestLocator(manifest),
+  platforms: readonly Platform[] = [],
 ): LintFinding[] {
-  return runChecks(manifest, where);
+  return runChecks(manifest, where, platforms);
 }
 
 /**
@@ -26,10 +29,10 @@ export function lintWarnings(
   manifest: Manifest,
   source: SourceMap,
   digest = "",
-  opts: { skip?: string[] } = {},
+  opts: { skip?: string[]; platforms?: readonly Platform[] } = {},
 ): Warning[] {
   const skip = new Set(opts.skip ?? []);
-  return lint(manifest)
+  return lint(manifest, undefined, opts.platforms)
     .filter((f) => !skip.has(f.rule.name))
     .map((f) => ({
       digest,

@@ -4,6 +4,7 @@
 import path from "node:path/posix";
 import { type ImageReference, parseImageRef } from "../llb/reference.js";
 import type { Manifest, Span, Target } from "../manifest/types.js";
+import { formatPlatform, type Platform } from "../platform.js";
 import type { ManifestLocator } from "./locate.js";
 import { programOf, simpleCommands } from "./shell.js";
 
@@ -42,9 +43,20 @@ export const ShellFormCommand = rule(
   "entrypoint and cmd cannot start a shell: a FROM scratch image has none",
 );
 
-export const RULES: readonly LintRule[] = [UnpinnedBaseImage, RunsAsRoot, UnstrippedBuild, ShellFormCommand];
+export const HardcodedArchitecture = rule(
+  "HardcodedArchitecture",
+  "Build commands should target $TARGETARCH, not a fixed architecture",
+);
 
-type Check = (m: Manifest, where: ManifestLocator) => LintFinding[];
+export const RULES: readonly LintRule[] = [
+  UnpinnedBaseImage,
+  RunsAsRoot,
+  UnstrippedBuild,
+  ShellFormCommand,
+  HardcodedArchitecture,
+];
+
+type Check = (m: Manifest, where: ManifestLocator, platforms: readonly Platform[]) => LintFinding[];
 
 /** The build image has neither a digest nor a tag other than `latest`: it changes under you. */
 const unpinnedBaseImage: Check = (m) => {
@@ -180,11 +192,56 @@ const shellFormCommand: Check = (m, where) =>
     ];
   });
 
-const CHECKS: readonly Check[] = [unpinnedBaseImage, runsAsRoot, unstrippedBuild, shellFormCommand];
+// Architecture names as they appear in commands (GOARCH values, triples, -march, paths), by OCI name.
+const ARCH_WORDS: ReadonlyArray<[RegExp, string]> = [
+  [/(?<![A-Za-z0-9_])(?:x86_64|x86-64|amd64)(?![A-Za-z0-9_])/, "amd64"],
+  [/(?<![A-Za-z0-9_])(?:aarch64|arm64)(?![A-Za-z0-9_])/, "arm64"],
+  [/(?<![A-Za-z0-9_])(?:armv7l?|armhf)(?![A-Za-z0-9_])/, "arm"],
+  [/(?<![A-Za-z0-9_])i[3-6]86(?![A-Za-z0-9_])/, "386"],
+  [/(?<![A-Za-z0-9_])(?:riscv64|ppc64le|s390x)(?![A-Za-z0-9_])/, ""],
+];
 
-/** Every finding, in manifest order (then rule order), so output is stable. */
-export function runChecks(m: Manifest, where: ManifestLocator): LintFinding[] {
-  return CHECKS.flatMap((c) => c(m, where)).sort(
+/**
+ * A `build.run` command names an architecture (GOARCH=amd64, x86_64-linux-musl-gcc,
+ * --target aarch64-...) other than a platform being built: that platform's artifact would be
+ * the wrong one (the gate then refuses it). Judged against the build's target platforms.
+ */
+const hardcodedArchitecture: Check = (m, _where, platforms) => {
+  const findings: LintFinding[] = [];
+  for (const step of m.build.run) {
+    const text = step.command.value;
+    for (const [re, oci] of ARCH_WORDS) {
+      const hit = re.exec(text);
+      if (!hit) continue;
+      const named = oci || hit[0];
+      const other = platforms.find((p) => p.architecture !== named);
+      if (!other) continue;
+      findings.push({
+        rule: HardcodedArchitecture,
+        detail: `build.run names ${hit[0]}, but TARGETARCH is ${other.architecture} when building ${formatPlatform(other)}; use $TARGETARCH (or build.cross) so each platform builds its own`,
+        span: step.command.span,
+      });
+      break;
+    }
+  }
+  return findings;
+};
+
+const CHECKS: readonly Check[] = [
+  unpinnedBaseImage,
+  runsAsRoot,
+  unstrippedBuild,
+  shellFormCommand,
+  hardcodedArchitecture,
+];
+
+/** Every finding, in manifest order (then rule order), so output is stable. `platforms`: the build's targets. */
+export function runChecks(
+  m: Manifest,
+  where: ManifestLocator,
+  platforms: readonly Platform[],
+): LintFinding[] {
+  return CHECKS.flatMap((c) => c(m, where, platforms)).sort(
     (a, b) =>
       a.span.line - b.span.line || a.span.col - b.span.col || RULES.indexOf(a.rule) - RULES.indexOf(b.rule),
   );

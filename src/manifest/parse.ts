@@ -48,6 +48,7 @@ const BUILD_KEYS = [
   "cache",
   "secrets",
   "context",
+  "cross",
 ];
 const RUN_KEYS = ["run", "cache", "secrets"];
 const ARTIFACT_KEYS = ["path", "dest", "mode", "allow-dlopen"];
@@ -265,6 +266,10 @@ function parseBuild(
   } else if (runNode === undefined && node) {
     ctx.error(node, "build: missing key run: the commands that build the artifacts");
   }
+  const crossNode = keys.get("cross");
+  const cross = keys.has("cross")
+    ? { value: ctx.boolean(crossNode, "build.cross"), span: ctx.span(crossNode ?? where) }
+    : undefined;
   if (!image || !packageManager) return undefined;
   return {
     image,
@@ -279,6 +284,7 @@ function parseBuild(
     run,
     contextInclude: context.include,
     contextExclude: context.exclude,
+    ...(cross ? { cross } : {}),
     span: ctx.span(where),
   };
 }

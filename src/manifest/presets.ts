@@ -67,7 +67,10 @@ export function presetRecipe(name: PresetName, pm: PackageManager, program: stri
           ["CARGO_TARGET_DIR", "/root/.cache/cargo-target"],
         ],
         // The target dir is a cache mount, so the program is copied out of it.
-        run: [`cargo build --release && cp "$CARGO_TARGET_DIR/release/${program}" ${out}`],
+        // A cross build sets CARGO_BUILD_TARGET (build.cross), which puts the program under target/<triple>/.
+        run: [
+          `cargo build --release && cp "$CARGO_TARGET_DIR/\${CARGO_BUILD_TARGET:+$CARGO_BUILD_TARGET/}release/${program}" ${out}`,
+        ],
         cache: [
           cache("/root/.cargo/registry", "scratchkit-cargo-registry"),
           cache("/root/.cache/cargo-target", "scratchkit-cargo-target"),
@@ -80,7 +83,7 @@ export function presetRecipe(name: PresetName, pm: PackageManager, program: stri
         packages: ["zig"],
         env: [["ZIG_GLOBAL_CACHE_DIR", "/root/.cache/zig"]],
         run: [
-          `zig build-exe -O ReleaseSmall -target native-linux-musl -fstrip -femit-bin=${out} "$(if [ -f src/main.zig ]; then echo src/main.zig; else echo main.zig; fi)"`,
+          `zig build-exe -O ReleaseSmall -target "\${ZIG_TARGET:-native-linux-musl}" -fstrip -femit-bin=${out} "$(if [ -f src/main.zig ]; then echo src/main.zig; else echo main.zig; fi)"`,
         ],
         cache: [cache("/root/.cache/zig", "scratchkit-zig")],
       };

@@ -54,6 +54,12 @@ export interface BuildSpec {
   /** Which context files the build sees (on top of .dockerignore). */
   contextInclude: string[];
   contextExclude: string[];
+  /**
+   * `build.cross`: true → the build stage runs on the build platform and cross-compiles for
+   * the target; false → it runs the build image's variant for the target (under qemu when
+   * foreign). Absent → the preset's default (go, rust, zig cross; c, c++ and no preset emulate).
+   */
+  cross?: Located<boolean>;
   span: Span;
 }
 

@@ -1,6 +1,8 @@
 import type { Manifest, Target } from "../manifest/types.js";
+import { crossCompiles, crossSetup } from "./cross.js";
 import { PlanError } from "./errors.js";
 import { checkMounts } from "./mounts.js";
+import { platformArgs } from "./platform-args.js";
 import type { BuildPlan, BuildStep, NetworkMode, Platform } from "./types.js";
 
 export { PlanError } from "./errors.js";
@@ -10,6 +12,8 @@ export const DEFAULT_PATH = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/
 
 export interface PlanOptions {
   platform: Platform;
+  /** BUILDPLATFORM, the worker's own; default `platform`. */
+  buildPlatform?: Platform;
   /** Env of the build image's config, so RUN sees the PATH the image author set. */
   baseEnv?: string[];
   network?: NetworkMode;
@@ -52,6 +56,24 @@ export function planBuild(m: Manifest, opts: PlanOptions): BuildPlan {
       span,
     });
   }
+  const buildPlatform = opts.buildPlatform ?? opts.platform;
+  const cross = crossCompiles(m);
+  const setup = cross ? crossSetup(m.preset, buildPlatform, opts.platform) : { env: [] };
+  if (setup.problem)
+    throw new PlanError(
+      `build.cross: ${setup.problem}; build under emulation with build.cross: false`,
+      b.cross?.span ?? b.image.span,
+    );
+  const firstRun = b.run[0];
+  if (setup.check && firstRun) {
+    steps.push({
+      kind: "run",
+      args: ["/bin/sh", "-c", setup.check],
+      cache: [],
+      secrets: [],
+      span: firstRun.command.span,
+    });
+  }
   for (const r of b.run) {
     steps.push({
       kind: "run",
@@ -65,12 +87,20 @@ export function planBuild(m: Manifest, opts: PlanOptions): BuildPlan {
   const baseImage = pin(b.image.value, opts.baseDigest);
   return {
     platform: opts.platform,
+    stagePlatform: cross ? buildPlatform : opts.platform,
     baseImage,
     imageResolveMode: opts.imageResolveMode ?? "default",
     network: opts.network ?? "sandbox",
     workdir: b.workdir,
-    // Declared build args reach the commands as env, like ARG in a Dockerfile.
-    env: mergeEnv(opts.baseEnv ?? [], [...b.env, ...args]),
+    // Declared build args reach the commands as env, like ARG in a Dockerfile; the platform
+    // args too, as the Dockerfile frontend's automatic ARGs (the manifest's env may override);
+    // a cross build's toolchain settings (GOARCH, CC, …) last: they make the build cross.
+    env: mergeEnv(opts.baseEnv ?? [], [
+      ...platformArgs(buildPlatform, opts.platform),
+      ...b.env,
+      ...setup.env,
+      ...args,
+    ]),
     steps: steps.map((s, i) => ({ ...s, name: `[build ${i + 1}/${steps.length}] ${display(s)}` })),
     target: substituteTarget(target, new Map(args)),
     contextInclude: b.contextInclude,

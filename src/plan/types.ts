@@ -17,7 +17,13 @@ export interface BuildStep {
 
 /** Everything the LLB graph needs, decided from the manifest and the build's options. */
 export interface BuildPlan {
+  /** The platform being built (TARGETPLATFORM): the gate checks the artifacts against it. */
   platform: Platform;
+  /**
+   * Where the build stage runs: the target platform (emulated under qemu when foreign), or
+   * the build platform when the manifest cross-compiles.
+   */
+  stagePlatform: Platform;
   baseImage: string;
   imageResolveMode: ImageResolveMode;
   network: NetworkMode;

@@ -8,7 +8,7 @@ import { parseManifest } from "../manifest/parse.js";
 import { selectTarget } from "../plan/plan.js";
 import { DESCRIBE_REQUEST, describeAnswer, SUPPORTED } from "./describe.js";
 import { LINT_REQUEST, lintAnswer } from "./lint.js";
-import { OUTLINE_REQUEST, outlineAnswer } from "./outline.js";
+import { OUTLINE_REQUEST, type OutlinePlatforms, outlineAnswer } from "./outline.js";
 import type { SubrequestAnswer } from "./result.js";
 import { TARGETS_REQUEST, targetsAnswer } from "./targets.js";
 
@@ -31,12 +31,17 @@ export function answerWithoutManifest(request: string): SubrequestAnswer {
  * The answer to a manifest-reading request. A manifest that does not parse is check's answer
  * (reported with its lines) and the other requests' error (a ManifestError, located by the caller).
  */
-export function answerFor(request: string, source: ManifestSource, target?: string): SubrequestAnswer {
+export function answerFor(
+  request: string,
+  source: ManifestSource,
+  target?: string,
+  platforms?: OutlinePlatforms,
+): SubrequestAnswer {
   const { filename, text } = source;
   if (request === LINT_REQUEST.name) {
     try {
       const manifest = parseManifest(text, filename);
-      return lintAnswer({ filename, text, findings: lint(manifest) });
+      return lintAnswer({ filename, text, findings: lint(manifest, undefined, platforms?.targets) });
     } catch (err) {
       if (err instanceof ManifestError) {
         return lintAnswer({ filename, text, error: { message: err.message, diagnostics: err.diagnostics } });
@@ -47,6 +52,7 @@ export function answerFor(request: string, source: ManifestSource, target?: stri
   const manifest = parseManifest(text, filename);
   const where = new ManifestLocator(manifest);
   if (request === TARGETS_REQUEST.name) return targetsAnswer(manifest, where);
-  if (request === OUTLINE_REQUEST.name) return outlineAnswer(manifest, selectTarget(manifest, target), where);
+  if (request === OUTLINE_REQUEST.name)
+    return outlineAnswer(manifest, selectTarget(manifest, target), where, platforms);
   throw new FrontendError(`unsupported request ${request}`, Code.Unimplemented);
 }

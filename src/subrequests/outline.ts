@@ -2,6 +2,8 @@
 // args, secrets, cache mounts (subrequests/outline). SSH is never used, so it is never listed.
 import type { ManifestLocator } from "../lint/locate.js";
 import type { Manifest, Target } from "../manifest/types.js";
+import { PLATFORM_ARG_NAMES, platformArgs } from "../plan/platform-args.js";
+import type { Platform } from "../platform.js";
 import { marshalIndent, type SubrequestAnswer } from "./result.js";
 import { tabulate } from "./tabwriter.js";
 import { type LocationJson, locationOf, RESULT_METADATA, type RequestDefinition } from "./types.js";
@@ -44,8 +46,33 @@ export interface OutlineJson {
   sources?: string[];
 }
 
+/** The build's platforms: the platform args' values. */
+export interface OutlinePlatforms {
+  build: Platform;
+  targets: Platform[];
+}
+
+/**
+ * The platform args every build command sees, with this build's values (a platform list
+ * joins each target arg's values with commas, as one build per platform sets them).
+ */
+function platformArgJson(p: OutlinePlatforms): ArgJson[] {
+  const perTarget = p.targets.map((t) => new Map(platformArgs(p.build, t)));
+  return PLATFORM_ARG_NAMES.map((name) => {
+    const values = [...new Set(perTarget.map((m) => m.get(name) ?? ""))].filter((v) => v !== "");
+    const out: ArgJson = { name, description: "platform arg, set by the build" };
+    if (values.length > 0) out.value = values.join(",");
+    return out;
+  });
+}
+
 /** Everything the build steps of `target` read. All targets share one build, so only name and description differ. */
-export function outline(manifest: Manifest, target: Target, where: ManifestLocator): OutlineJson {
+export function outline(
+  manifest: Manifest,
+  target: Target,
+  where: ManifestLocator,
+  platforms?: OutlinePlatforms,
+): OutlineJson {
   const args = manifest.args.map((a) => {
     const out: ArgJson = { name: a.name };
     const description = where.argComment(a.name);
@@ -54,6 +81,7 @@ export function outline(manifest: Manifest, target: Target, where: ManifestLocat
     out.location = locationOf([a.span]);
     return out;
   });
+  if (platforms) args.push(...platformArgJson(platforms));
   // A secret or cache may be mounted by several steps: listed once, located at its first use.
   const secrets = new Map<string, SecretJson>();
   const caches = new Map<string, CacheJson>();
@@ -101,7 +129,12 @@ export function printOutline(o: OutlineJson): string {
   return text;
 }
 
-export function outlineAnswer(manifest: Manifest, target: Target, where: ManifestLocator): SubrequestAnswer {
-  const o = outline(manifest, target, where);
+export function outlineAnswer(
+  manifest: Manifest,
+  target: Target,
+  where: ManifestLocator,
+  platforms?: OutlinePlatforms,
+): SubrequestAnswer {
+  const o = outline(manifest, target, where, platforms);
   return { json: marshalIndent(o), text: printOutline(o), version: OUTLINE_REQUEST.version };
 }

@@ -17,6 +17,8 @@ describe("parseBuildConfig", () => {
     expect(parseBuildConfig(opts(), [ARM64])).toEqual({
       filename: "scratchkit.yaml",
       platforms: [ARM64],
+      buildPlatform: ARM64,
+      multiPlatform: false,
       buildArgs: new Map(),
       labels: new Map(),
       network: "sandbox",
@@ -104,6 +106,18 @@ describe("parseBuildConfig", () => {
     ]) {
       expect(() => parseBuildConfig(opts(bad), []), bad).toThrow(OptsError);
     }
+  });
+
+  it("keys results by platform for several platforms or multi-platform=true; a repeated platform is built once", () => {
+    const two = parseBuildConfig(opts("platform=linux/arm64,amd64,linux/aarch64"), [AMD64]);
+    expect(two.platforms).toEqual([ARM64, AMD64]);
+    expect(two.buildPlatform).toEqual(AMD64);
+    expect(two.multiPlatform).toBe(true);
+    expect(parseBuildConfig(opts("multi-platform=true"), [AMD64]).multiPlatform).toBe(true);
+    expect(parseBuildConfig(opts("multi-platform=0", "platform=arm64"), [AMD64]).multiPlatform).toBe(false);
+    expect(() => parseBuildConfig(opts("multi-platform=maybe"), [AMD64])).toThrow(
+      'invalid multi-platform "maybe" (expected true or false)',
+    );
   });
 
   it("configOf takes the first worker's platforms", () => {

@@ -29,6 +29,7 @@ const MANIFEST = [
 const dir = mkdtempSync(join(tmpdir(), "frontend-flow-"));
 let staticElf: Buffer;
 let dynamicElf: Buffer;
+let arm64Elf: Buffer;
 beforeAll(() => {
   const src = join(dir, "hello.c");
   execFileSync("sh", ["-c", `printf '#include <stdio.h>\\nint main(){puts("hi");}\\n' > ${src}`]);
@@ -36,6 +37,9 @@ beforeAll(() => {
   execFileSync("gcc", ["-o", join(dir, "dynamic"), src]);
   staticElf = readFileSync(join(dir, "static"));
   dynamicElf = readFileSync(join(dir, "dynamic"));
+  // The same static program claiming AArch64 (e_machine 183 at offset 18): the gate reads headers only.
+  arm64Elf = Buffer.from(staticElf);
+  arm64Elf.writeUInt16LE(183, 18);
 });
 
 /** What a decoded Solve asked for: the source identifiers and exec args in its definition. */
@@ -51,12 +55,15 @@ function describeDef(def: pb.IDefinition) {
 interface Setup {
   manifest?: string;
   artifact?: Buffer;
+  /** Per architecture (amd64, arm64): the artifact that platform's build wrote. */
+  artifacts?: Record<string, Buffer>;
   opts?: Record<string, string>;
   dockerignore?: string;
 }
 
 async function run(bridge: FakeBridge, setup: Setup = {}) {
   const artifact = setup.artifact ?? staticElf;
+  const artifactOf = (ref: string) => setup.artifacts?.[ref.replace(/^output-?/, "") || "amd64"] ?? artifact;
   const reads: Array<{ path: string; offset: number; length: number }> = [];
   const dirReads: string[] = [];
   // Every request in the order the frontend made it, to check what came before what.
@@ -67,12 +74,16 @@ async function run(bridge: FakeBridge, setup: Setup = {}) {
     Solve: (req: moby.buildkit.v1.frontend.SolveRequest) => {
       const d = describeDef(req.Definition ?? {});
       const local = d.sources.find((s) => s.identifier?.startsWith("local://"));
-      let id = "output";
+      // Refs of another platform than the worker's carry its architecture: output-arm64.
+      const ops = (req.Definition?.def ?? []).map((b) => pb.Op.decode(b));
+      const arch = ops.find((o) => o.platform?.Architecture)?.platform?.Architecture ?? "amd64";
+      const suffix = arch === "amd64" ? "" : `-${arch}`;
+      let id = `output${suffix}`;
       if (d.execs.length === 0 && local?.attrs?.["local.followpaths"]?.includes("scratchkit.yaml"))
         id = "manifest";
       else if (d.execs.length === 0 && local?.attrs?.["local.followpaths"]?.includes(".dockerignore"))
         id = "ignore";
-      else if (d.files.length > 0) id = "image";
+      else if (d.files.length > 0) id = `image${suffix}`;
       events.push(`Solve ${id}`);
       return { result: { ref: { id } } };
     },
@@ -84,18 +95,18 @@ async function run(bridge: FakeBridge, setup: Setup = {}) {
       if (req.Ref === "ignore" && req.FilePath === ".dockerignore" && setup.dockerignore) {
         return { Data: Buffer.from(setup.dockerignore) };
       }
-      if (req.Ref === "output" && req.FilePath === "/hello" && req.Range) {
+      if (req.Ref.startsWith("output") && req.FilePath === "/hello" && req.Range) {
         const offset = Number(req.Range.Offset);
         const length = Number(req.Range.Length);
         reads.push({ path: req.FilePath, offset, length });
-        return { Data: artifact.subarray(offset, offset + length) };
+        return { Data: artifactOf(req.Ref).subarray(offset, offset + length) };
       }
       throw { code: 5, details: `no such file ${req.FilePath}` };
     },
     StatFile: (req: moby.buildkit.v1.frontend.StatFileRequest) => {
       events.push(`StatFile ${req.Ref} ${req.Path}`);
-      if (req.Ref === "output" && req.Path === "/hello") {
-        return { stat: { path: "hello", mode: 0o755, size: artifact.length } };
+      if (req.Ref.startsWith("output") && req.Path === "/hello") {
+        return { stat: { path: "hello", mode: 0o755, size: artifactOf(req.Ref).length } };
       }
       throw { code: 5, details: "not found" };
     },
@@ -104,7 +115,7 @@ async function run(bridge: FakeBridge, setup: Setup = {}) {
       events.push(`ReadDir ${req.Ref} ${req.DirPath}`);
       const built = setup.manifest?.includes("- missing")
         ? []
-        : [{ path: "hello", mode: 0o755, size: artifact.length }];
+        : [{ path: "hello", mode: 0o755, size: artifactOf(req.Ref).length }];
       return { entries: [...built, { path: "other", mode: 0o644 }] };
     },
     ResolveImageConfig: () => ({
@@ -218,7 +229,19 @@ describe("frontend flow against a fake LLBBridge", () => {
     ]);
     expect(install?.meta?.args?.at(-1)).toBe("musl-tools");
     // The build sees the image's own env (its PATH), not a guess.
-    expect(compile?.meta?.env).toEqual(["PATH=/opt/bin:/usr/bin:/bin", "LANG=C"]);
+    // and the Dockerfile frontend's platform args (the fake's worker is linux/amd64).
+    expect(compile?.meta?.env).toEqual([
+      "PATH=/opt/bin:/usr/bin:/bin",
+      "LANG=C",
+      "BUILDPLATFORM=linux/amd64",
+      "BUILDOS=linux",
+      "BUILDARCH=amd64",
+      "BUILDVARIANT=",
+      "TARGETPLATFORM=linux/amd64",
+      "TARGETOS=linux",
+      "TARGETARCH=amd64",
+      "TARGETVARIANT=",
+    ]);
     expect(compile?.meta?.args).toEqual(["/bin/sh", "-c", "musl-gcc -static -o /out/hello hello.c"]);
     expect(compile?.mounts?.map((m) => m.dest)).toEqual(["/", "/out", "/src"]);
     // The build image is pinned to the digest ResolveImageConfig returned, as the Dockerfile frontend does.
@@ -292,5 +315,55 @@ describe("frontend flow against a fake LLBBridge", () => {
       "scratchkit.yaml.dockerignore",
     ]);
     expect(ctx?.attrs?.["local.session"]).toBe("session-1");
+  });
+
+  it("builds a platform list into refs keyed by platform id, with a config each and refs.platforms", async () => {
+    const { outcome, solves } = await run(bridge, {
+      opts: { platform: "linux/amd64,linux/arm64" },
+      artifacts: { amd64: staticElf, arm64: arm64Elf },
+    });
+    const { result } = outcome;
+    expect(result.ref).toBeUndefined();
+    expect(Object.fromEntries(Object.entries(result.refs?.refs ?? {}).map(([k, r]) => [k, r.id]))).toEqual({
+      "linux/amd64": "image",
+      "linux/arm64": "image-arm64",
+    });
+    const meta = (k: string) =>
+      JSON.parse(new TextDecoder().decode(result.metadata?.[k] as Uint8Array)) as Record<string, unknown>;
+    expect(meta("refs.platforms")).toEqual({
+      Platforms: [
+        { ID: "linux/amd64", Platform: { architecture: "amd64", os: "linux" } },
+        { ID: "linux/arm64", Platform: { architecture: "arm64", os: "linux" } },
+      ],
+    });
+    expect(meta("containerimage.config/linux/arm64")).toMatchObject({ os: "linux", architecture: "arm64" });
+    expect(meta("containerimage.config/linux/amd64")).toMatchObject({ os: "linux", architecture: "amd64" });
+    expect(result.metadata?.["containerimage.config"]).toBeUndefined();
+    // The arm64 build runs on the arm64 image (emulated) and sees both platforms as args.
+    const arm = solves
+      .map((s) => (s.Definition?.def ?? []).map((b) => pb.Op.decode(b)))
+      .find((ops) => ops.some((o) => o.exec && o.platform?.Architecture === "arm64"));
+    const env = arm?.find((o) => o.exec?.meta?.args?.[2]?.startsWith("musl-gcc"))?.exec?.meta?.env;
+    expect(env).toEqual(
+      expect.arrayContaining(["BUILDPLATFORM=linux/amd64", "TARGETPLATFORM=linux/arm64", "TARGETARCH=arm64"]),
+    );
+  });
+
+  it("keys one platform by its id when multi-platform=true, as dockerui does", async () => {
+    const { outcome } = await run(bridge, { opts: { "multi-platform": "true" } });
+    expect(outcome.result.ref).toBeUndefined();
+    expect(outcome.result.refs?.refs?.["linux/amd64"]?.id).toBe("image");
+  });
+
+  it("fails the platform whose artifact has another architecture, with the manifest line", async () => {
+    const err = await run(bridge, {
+      opts: { platform: "linux/amd64,linux/arm64" },
+      artifacts: { amd64: staticElf, arm64: staticElf },
+    }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(FrontendError);
+    const fe = err as FrontendError;
+    expect(fe.message).toMatch(/\/out\/hello/);
+    expect(fe.message).toMatch(/arm64|aarch64/i);
+    expect(fe.source?.ranges).toEqual([{ start: 8, end: 8 }]);
   });
 });

@@ -34,6 +34,7 @@ describe("lint rules", () => {
       "RunsAsRoot",
       "UnstrippedBuild",
       "ShellFormCommand",
+      "HardcodedArchitecture",
     ]);
     for (const r of RULES) {
       expect(r.description).not.toBe("");
@@ -199,6 +200,35 @@ describe("lint rules", () => {
         '  entrypoint: ["/bin/sh", "-c", "/hello"]',
       );
       expect(rules(manifest)).toEqual([]);
+    });
+  });
+
+  describe("HardcodedArchitecture", () => {
+    const AMD64 = { os: "linux", architecture: "amd64" };
+    const ARM64 = { os: "linux", architecture: "arm64" };
+    const withRun = (run: string) => m(...CLEAN.slice(0, 3), `  run: ${run}`, ...CLEAN.slice(4));
+
+    it("fires when a command names an architecture another target platform does not have", () => {
+      const manifest = withRun("x86_64-linux-musl-gcc -static -s -o /out/hello hello.c");
+      const [f] = lint(manifest, undefined, [AMD64, ARM64]);
+      expect(f?.rule.name).toBe("HardcodedArchitecture");
+      expect(f?.span).toMatchObject({ line: 5 });
+      expect(f?.detail).toBe(
+        "build.run names x86_64, but TARGETARCH is arm64 when building linux/arm64; use $TARGETARCH (or build.cross) so each platform builds its own",
+      );
+      expect(
+        lint(withRun("GOARCH=arm64 go build -ldflags='-s' -o /out/hello ."), undefined, [AMD64])[0]?.detail,
+      ).toContain("names arm64, but TARGETARCH is amd64");
+    });
+
+    it("is quiet when the architecture is the one being built, when no platform is known, and for $TARGETARCH", () => {
+      expect(rules(withRun("x86_64-linux-musl-gcc -static -s -o /out/hello hello.c"))).toEqual([]);
+      expect(lint(withRun("x86_64-linux-musl-gcc -s -o /out/hello hello.c"), undefined, [AMD64])).toEqual([]);
+      expect(
+        lint(withRun('GOARCH="$TARGETARCH" go build -ldflags=-s -o /out/hello .'), undefined, [ARM64]),
+      ).toEqual([]);
+      // part of a longer word is no architecture
+      expect(lint(withRun("musl-gcc -s -o /out/hello hello_amd64x.c"), undefined, [ARM64])).toEqual([]);
     });
   });
 

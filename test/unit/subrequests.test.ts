@@ -157,6 +157,32 @@ describe("frontend.outline", () => {
     );
   });
 
+  it("lists the platform args with this build's values (a platform list joins them)", () => {
+    const a = subrequestAnswer(
+      "frontend.outline",
+      { filename: "scratchkit.yaml", text: MANIFEST },
+      {
+        buildPlatform: { os: "linux", architecture: "amd64" },
+        platforms: [
+          { os: "linux", architecture: "amd64" },
+          { os: "linux", architecture: "arm", variant: "v7" },
+        ],
+      },
+    );
+    const args = (JSON.parse(a.json) as { args: Array<{ name: string; value?: string }> }).args;
+    expect(Object.fromEntries(args.slice(2).map((x) => [x.name, x.value]))).toEqual({
+      BUILDPLATFORM: "linux/amd64",
+      BUILDOS: "linux",
+      BUILDARCH: "amd64",
+      BUILDVARIANT: undefined,
+      TARGETPLATFORM: "linux/amd64,linux/arm/v7",
+      TARGETOS: "linux",
+      TARGETARCH: "amd64,arm",
+      TARGETVARIANT: "v7",
+    });
+    expect(a.text).toMatch(/\nTARGETARCH +amd64,arm +platform arg, set by the build\n/);
+  });
+
   it("follows --target, with the target's description", () => {
     const a = answerFor("frontend.outline", "scratchkit.yaml", MANIFEST, { opts: { target: "cli" } });
     expect(a.text).toMatch(/^TARGET:      cli\nDESCRIPTION: The command-line tool\n\n/);
