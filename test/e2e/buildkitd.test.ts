@@ -231,7 +231,7 @@ describe.skipIf(problem !== undefined)("scratchkit on a standalone buildkitd", (
           "--build-arg",
           `SOURCE_DATE_EPOCH=${epoch}`,
           "--provenance=false",
-        "--network=none",
+          "--network=none",
           "-f",
           "scratchkit.yaml",
           "--output",
