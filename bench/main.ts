@@ -6,6 +6,7 @@ import { execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { dirname } from "node:path";
+import { buildkitd } from "./buildkitd.js";
 import { cold } from "./cold.js";
 import { frontendCost } from "./frontend-cost.js";
 import { imageSize } from "./image-size.js";
@@ -35,6 +36,7 @@ const sections: Array<[string, () => Section | Promise<Section>]> = [
   ["frontend", frontendCost],
   ["size", imageSize],
   ["static", staticCheck],
+  ["buildkitd", buildkitd],
 ];
 
 function machine() {

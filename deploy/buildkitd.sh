@@ -5,6 +5,7 @@
 #
 #   bash deploy/buildkitd.sh start      start it (idempotent); prints KEY=VALUE lines
 #   bash deploy/buildkitd.sh stop       stop it (its state stays for the next start)
+#   bash deploy/buildkitd.sh purge      stop it and remove its state (root, config, log)
 #   bash deploy/buildkitd.sh env        the KEY=VALUE lines without starting anything
 #   bash deploy/buildkitd.sh push IMG.. push main-engine images to the local registry
 #                                       (prints IMG=REGISTRY_REF lines)
@@ -125,9 +126,11 @@ buildkitd_answers() {
   "${BUILDKIT_BIN}/buildctl" --addr "${BUILDKITD_ADDR}" debug workers >/dev/null 2>&1
 }
 
+# Milliseconds from launching buildkitd to its first answer (0 when it was already running).
+BUILDKITD_READY_MS=0
 buildkitd_start() {
   buildkit_unpack
-  local pid i runc_dir="${ENGINE_ROOT}/usr/sbin"
+  local pid i launched="" runc_dir="${ENGINE_ROOT}/usr/sbin"
   if pid="$(buildkitd_pid)"; then
     log "buildkitd ${BUILDKITD_NAME} already running (pid ${pid})"
   else
@@ -137,6 +140,7 @@ buildkitd_start() {
     buildkitd_config >"${BUILDKITD_CONFIG}"
     rm -f "${BUILDKITD_SOCK}"
     printf '\n==== %s scratchkit: starting buildkitd %s\n' "$(date -Is)" "${BUILDKITD_NAME}" >>"${BUILDKITD_LOG}"
+    launched="$(date +%s%N)"
     # setsid+nohup: the daemon outlives this script; the caller stops it with `stop`.
     PATH="${runc_dir}:${PATH}" setsid nohup "${BUILDKIT_BIN}/buildkitd" \
       --config "${BUILDKITD_CONFIG}" \
@@ -151,16 +155,19 @@ buildkitd_start() {
     printf '%s\n' "${pid}" >"${BUILDKITD_PIDFILE}"
     log "started buildkitd ${BUILDKITD_NAME} (pid ${pid}), log: ${BUILDKITD_LOG}"
   fi
-  for ((i = 0; i < 240; i++)); do
-    buildkitd_answers && return 0
+  for ((i = 0; i < 400; i++)); do
+    if buildkitd_answers; then
+      [[ -z "${launched}" ]] || BUILDKITD_READY_MS=$(( ($(date +%s%N) - launched) / 1000000 ))
+      return 0
+    fi
     if ! kill -0 "${pid}" 2>/dev/null; then
       tail -n 30 "${BUILDKITD_LOG}" >&2
       die "buildkitd exited; log: ${BUILDKITD_LOG}"
     fi
-    sleep 0.25
+    sleep 0.05
   done
   tail -n 30 "${BUILDKITD_LOG}" >&2
-  die "buildkitd did not answer on ${BUILDKITD_ADDR} within 60s"
+  die "buildkitd did not answer on ${BUILDKITD_ADDR} within 20s"
 }
 
 buildkitd_stop() {
@@ -218,8 +225,13 @@ if [[ "${BASH_SOURCE[0]}" == "$0" ]]; then
       buildkitd_start
       log "buildkitd ${BUILDKITD_NAME} answers on ${BUILDKITD_ADDR} ($(( ($(date +%s%N) - start) / 1000000 )) ms)"
       buildkitd_env
+      printf 'BUILDKITD_READY_MS=%s\n' "${BUILDKITD_READY_MS}"
       ;;
     stop) buildkitd_stop ;;
+    purge)
+      buildkitd_stop
+      rm -rf "${BUILDKITD_STATE:?}"
+      ;;
     env)
       buildkit_unpack
       buildkitd_env
@@ -228,6 +240,6 @@ if [[ "${BASH_SOURCE[0]}" == "$0" ]]; then
       shift
       buildkitd_push "$@"
       ;;
-    *) die "usage: $0 start|stop|env|push IMAGE..." ;;
+    *) die "usage: $0 start|stop|purge|env|push IMAGE..." ;;
   esac
 fi

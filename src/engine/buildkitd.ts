@@ -1,4 +1,4 @@
-// A standalone buildkitd for the end-to-end tests, started and stopped through
+// A standalone buildkitd for the end-to-end tests and the bench, started and stopped through
 // deploy/buildkitd.sh (the binaries come from SCRATCHKIT_BUILDKIT_DIR or ../shared/buildkit).
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
@@ -7,10 +7,9 @@ import { stripVTControlCharacters } from "node:util";
 const SCRIPT = join(import.meta.dirname, "../../deploy/buildkitd.sh");
 /** deploy/buildkitd.sh's exit status when it finds no binaries. */
 const MISSING = 3;
-/** The tests' own daemon (state under /opt/scratchkit/buildkitd/e2e). */
-const NAME = "e2e";
 
 export interface Buildkitd {
+  name: string;
   /** unix:///... address for buildctl --addr and buildx's remote driver. */
   addr: string;
   buildctl: string;
@@ -19,10 +18,11 @@ export interface Buildkitd {
   log: string;
 }
 
-function script(args: string[]): { code: number; stdout: string; stderr: string } {
+/** `name`: the daemon's (state under /opt/scratchkit/buildkitd/NAME, socket NAME.sock). */
+function script(name: string, args: string[]): { code: number; stdout: string; stderr: string } {
   const r = spawnSync("bash", [SCRIPT, ...args], {
     encoding: "utf8",
-    env: { ...process.env, SCRATCHKIT_BUILDKITD_NAME: NAME },
+    env: { ...process.env, SCRATCHKIT_BUILDKITD_NAME: name },
     maxBuffer: 16 << 20,
   });
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
@@ -37,27 +37,19 @@ function keyValues(text: string): Map<string, string> {
   return out;
 }
 
-/**
- * Why the buildkitd suite cannot run here (no binaries, not root), or undefined. Under CI a
- * missing binary is an error: the suite must run there.
- */
-export function buildkitdProblem(): string | undefined {
-  let problem: string | undefined;
-  if (process.getuid?.() !== 0) problem = "a standalone buildkitd needs root";
-  else {
-    const r = script(["env"]);
-    if (r.code === MISSING) problem = `no BuildKit binaries: ${r.stderr.trim()}`;
-    else if (r.code !== 0) throw new Error(`deploy/buildkitd.sh env failed:\n${r.stderr}`);
-  }
-  if (problem && process.env.CI) throw new Error(`the buildkitd tests must run in CI, but: ${problem}`);
-  if (problem) console.warn(`SKIPPING standalone buildkitd tests: ${problem}`);
-  return problem;
+/** Why no buildkitd can run here (not root, no binaries), or undefined when one can. */
+export function buildkitdMissing(name: string): string | undefined {
+  if (process.getuid?.() !== 0) return "a standalone buildkitd needs root";
+  const r = script(name, ["env"]);
+  if (r.code === MISSING) return `no BuildKit binaries: ${r.stderr.trim()}`;
+  if (r.code !== 0) throw new Error(`deploy/buildkitd.sh env failed:\n${r.stderr}`);
+  return undefined;
 }
 
-/** Starts the tests' buildkitd (idempotent) and says how long it took to answer. */
-export function startBuildkitd(): Buildkitd & { ms: number } {
+/** Starts the daemon `name` (idempotent); `ms` is the whole script's time, `readyMs` the daemon's. */
+export function startBuildkitd(name: string): Buildkitd & { ms: number; readyMs: number } {
   const start = performance.now();
-  const r = script(["start"]);
+  const r = script(name, ["start"]);
   if (r.code !== 0) throw new Error(`deploy/buildkitd.sh start failed:\n${r.stderr}`);
   const kv = keyValues(r.stdout);
   const need = (k: string): string => {
@@ -66,22 +58,31 @@ export function startBuildkitd(): Buildkitd & { ms: number } {
     return v;
   };
   return {
+    name,
     addr: need("BUILDKIT_HOST"),
     buildctl: need("BUILDCTL"),
     mirror: need("BUILDKITD_MIRROR"),
     log: need("BUILDKITD_LOG"),
     ms: performance.now() - start,
+    /** From launching the daemon to its first answer; 0 when it was running already. */
+    readyMs: Number(kv.get("BUILDKITD_READY_MS") ?? 0),
   };
 }
 
-export function stopBuildkitd(): void {
-  const r = script(["stop"]);
+export function stopBuildkitd(name: string): void {
+  const r = script(name, ["stop"]);
   if (r.code !== 0) throw new Error(`deploy/buildkitd.sh stop failed:\n${r.stderr}`);
+}
+
+/** Stops the daemon `name` and removes its state: the next start begins with an empty store. */
+export function purgeBuildkitd(name: string): void {
+  const r = script(name, ["purge"]);
+  if (r.code !== 0) throw new Error(`deploy/buildkitd.sh purge failed:\n${r.stderr}`);
 }
 
 /** Pushes main-engine images where the daemon pulls them; image → registry reference. */
 export function pushForBuildkitd(images: string[]): Map<string, string> {
-  const r = script(["push", ...images]);
+  const r = script("dev", ["push", ...images]);
   if (r.code !== 0) throw new Error(`deploy/buildkitd.sh push failed:\n${r.stderr}`);
   return keyValues(r.stdout);
 }
