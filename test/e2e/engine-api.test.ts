@@ -152,6 +152,17 @@ describe.skipIf(problem !== undefined)("builds over the Docker Engine API", () =
     expect(imageExists(t)).toBe(false);
   });
 
+  it("reports a request dockerd refuses (an invalid platform) as an EngineBuildError with the HTTP status", async () => {
+    const files = { "scratchkit.yaml": helloManifest("true"), "hello.c": HELLO_C };
+    const err = await buildOnEngine(docker, tarContext(files), {
+      manifest: "scratchkit.yaml",
+      platform: "linux/x y",
+    }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(EngineBuildError);
+    expect((err as EngineBuildError).code).toBe(400);
+    expect((err as Error).message).toContain("linux/x y");
+  });
+
   it("pushes to the local registry and returns the digest the registry serves", async () => {
     const repo = `${REGISTRY}/engineapi/e2e-push`;
     const t = `${repo}:${randomBytes(4).toString("hex")}`;
