@@ -12,17 +12,8 @@ import {
 } from "../../src/engine/engine-build.js";
 import { pushImage } from "../../src/engine/engine-push.js";
 import { runImage } from "../../src/engine/image-contents.js";
-import {
-  FRONTEND,
-  HELLO_C,
-  imageExists,
-  manifest,
-  removeImage,
-  suiteProblem,
-  TOOLCHAIN,
-  tagger,
-} from "./engine.js";
-import { filesOf, tarContext } from "./engine-api.js";
+import { FRONTEND, HELLO_C, imageExists, manifest, removeImage, suiteProblem, tagger } from "./engine.js";
+import { filesOf, helloManifest, tarContext } from "./engine-api.js";
 
 const problem = suiteProblem();
 const docker = connectDocker();
@@ -39,16 +30,6 @@ function helloContext(): NodeJS.ReadableStream {
   files["scratchkit.yaml"] = Buffer.from(yaml.replace(/^# syntax=.*$/m, `# syntax=${FRONTEND}`));
   return tarContext(files);
 }
-
-const helloManifest = (run: string) =>
-  manifest(
-    "name: hello",
-    "build:",
-    `  image: ${TOOLCHAIN}`,
-    "  package-manager: none",
-    `  run: ${run}`,
-    "artifacts: [hello]",
-  );
 
 describe.skipIf(problem !== undefined)("builds over the Docker Engine API", () => {
   afterAll(cleanup);
