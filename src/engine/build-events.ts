@@ -21,7 +21,7 @@ export class EngineBuildError extends Error {
   override name = "EngineBuildError";
   constructor(
     message: string,
-    /** errorDetail.code when the engine sent one. */
+    /** errorDetail.code when the engine sent one; the HTTP status when dockerd refused the request. */
     readonly code?: number,
   ) {
     super(message);

@@ -9,7 +9,10 @@ export interface EngineBuildOptions {
   manifest: string;
   tags?: string[];
   target?: string;
-  /** Comma-separated list, as buildx takes it. */
+  /**
+   * Comma-separated list, as buildx takes it; the Engine API's /build takes one platform per
+   * request (dockerd answers 400 to a list), so a list of more than one is refused up front.
+   */
   platform?: string;
   buildArgs?: Record<string, string>;
   labels?: Record<string, string>;
@@ -34,7 +37,16 @@ export function buildQuery(opts: EngineBuildOptions): Record<string, unknown> {
   const q: Record<string, unknown> = { dockerfile: opts.manifest, version: "2" };
   if (opts.tags?.length) q.t = opts.tags;
   if (opts.target) q.target = opts.target;
-  if (opts.platform) q.platform = opts.platform;
+  const platforms = (opts.platform ?? "")
+    .split(",")
+    .map((p) => p.trim())
+    .filter(Boolean);
+  if (platforms.length > 1) {
+    throw new EngineBuildError(
+      `the Engine API builds one platform per request, not ${platforms.join(", ")}: call buildOnEngine once per platform`,
+    );
+  }
+  if (platforms[0]) q.platform = platforms[0];
   if (Object.keys(buildargs).length) q.buildargs = buildargs;
   if (opts.labels && Object.keys(opts.labels).length) q.labels = opts.labels;
   if (opts.noCache) q.nocache = true;
@@ -58,10 +70,20 @@ export async function buildOnEngine(
   opts.signal?.throwIfAborted();
   const query = { ...buildQuery(opts), ...(opts.signal ? { abortSignal: opts.signal } : {}) };
   // dockerode sends no body when the context is undefined (a remote build).
-  const stream = await docker.buildImage(context as NodeJS.ReadableStream, query as Docker.ImageBuildOptions);
+  const stream = await docker
+    .buildImage(context as NodeJS.ReadableStream, query as Docker.ImageBuildOptions)
+    .catch((err: unknown) => {
+      throw refused(err);
+    });
   const outcome = await followEngineStream(stream, new EngineStreamDecoder(), onEvent, opts.signal);
   if (outcome.error) throw outcome.error;
   if (!outcome.imageId)
     throw new EngineBuildError("the engine ended the build without an error or an image id");
   return { imageId: outcome.imageId, warnings: outcome.warnings };
+}
+
+/** dockerd refused the request itself (HTTP 4xx/5xx): a failed build too, with the status as code. */
+function refused(err: unknown): unknown {
+  const status = err instanceof Error ? (err as Error & { statusCode?: unknown }).statusCode : undefined;
+  return typeof status === "number" ? new EngineBuildError((err as Error).message, status) : err;
 }

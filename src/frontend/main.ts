@@ -15,7 +15,8 @@ async function main(): Promise<void> {
   const rpcs: RpcTimes = {};
   try {
     const fe = parseFrontendEnv(process.env);
-    // What the daemon sent (engines differ: Docker Engine vs standalone buildkitd).
+    // What the daemon sent (engines differ: Docker Engine vs standalone buildkitd; the Engine
+    // API, buildx and buildctl each send other opts).
     log.debug({ env: buildkitEnv(process.env) }, "frontend environment");
     const gateway = new GatewayClient(bridge.client, { ...fe, caps: bridge.caps });
     // At debug level, count and time the bridge calls the build makes (for `npm run bench`).

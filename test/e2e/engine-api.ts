@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { PassThrough } from "node:stream";
 import { pack } from "tar-stream";
+import { manifest, TOOLCHAIN } from "./engine.js";
 
 /**
  * A build context as the Engine API takes it: an uncompressed tar stream of these files
@@ -24,4 +25,16 @@ export function filesOf(dir: string): Record<string, Buffer> {
     if (e.isFile()) out[e.name] = readFileSync(join(dir, e.name));
   }
   return out;
+}
+
+/** A one-artifact manifest (`hello`) on the offline toolchain, built by `run`. */
+export function helloManifest(run: string): string {
+  return manifest(
+    "name: hello",
+    "build:",
+    `  image: ${TOOLCHAIN}`,
+    "  package-manager: none",
+    `  run: ${run}`,
+    "artifacts: [hello]",
+  );
 }

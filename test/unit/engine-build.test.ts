@@ -90,7 +90,7 @@ describe("buildQuery", () => {
         manifest: "sub/scratchkit.yaml",
         tags: ["a:1", "b:2"],
         target: "t",
-        platform: "linux/amd64,linux/arm64",
+        platform: " linux/arm64 ",
         buildArgs: { X: "1" },
         labels: { l: "v" },
         noCache: true,
@@ -102,7 +102,7 @@ describe("buildQuery", () => {
       version: "2",
       t: ["a:1", "b:2"],
       target: "t",
-      platform: "linux/amd64,linux/arm64",
+      platform: "linux/arm64",
       buildargs: { X: "1", SOURCE_DATE_EPOCH: "0" },
       labels: { l: "v" },
       nocache: true,
@@ -112,6 +112,14 @@ describe("buildQuery", () => {
       dockerfile: "scratchkit.yaml",
       version: "2",
     });
+  });
+});
+
+describe("one platform per Engine API build", () => {
+  it("refuses a list before sending, as dockerd would answer 400", () => {
+    expect(() => buildQuery({ manifest: "scratchkit.yaml", platform: "linux/amd64,linux/arm64" })).toThrow(
+      "the Engine API builds one platform per request, not linux/amd64, linux/arm64: call buildOnEngine once per platform",
+    );
   });
 });
 

@@ -68,6 +68,51 @@ describe("a successful build stream (BuildKit's Dockerfile frontend)", () => {
   });
 });
 
+describe("scratchkit builds over the Engine API", () => {
+  it("examples/hello: the image id, each step started then completed, the lint warning", () => {
+    const raw = fixture("hello-success");
+    const { events, outcome } = decode([raw]);
+    expect(outcome).toEqual({
+      warnings: 1,
+      imageId: "sha256:91d8d1fc59ccbf9c91661b530c6d23fae3a7da10eea1e4ef48326c76e76ef507",
+    });
+    for (const name of [
+      "[build 1/1] musl-gcc -static -Os -s -o /out/hello hello.c",
+      "[image 1/1] copy /hello",
+    ]) {
+      const states = vertexes(events)
+        .filter((v) => v.name === name)
+        .map((v) => v.state);
+      expect(states, name).toEqual(["started", "completed"]);
+    }
+    const bytes = Array.from({ length: raw.length }, (_, i) => raw.subarray(i, i + 1));
+    expect(JSON.stringify(decode(bytes))).toBe(JSON.stringify({ events, outcome }));
+  });
+
+  it("a bad manifest: the frontend's located message, verbatim", () => {
+    const { outcome } = decode([fixture("bad-manifest")]);
+    expect(outcome.imageId).toBeUndefined();
+    expect(outcome.error?.message).toBe(
+      "InvalidArgument: scratchkit.yaml:4:3: unknown key build.pakages; did you mean build.packages?\n" +
+        "scratchkit.yaml:4:3: build: missing key run: the commands that build the artifacts",
+    );
+  });
+
+  it("a gate failure: the artifact's line in the message, the gate's warnings as events", () => {
+    const { events, outcome } = decode([fixture("gate-dynamic")]);
+    expect(outcome.imageId).toBeUndefined();
+    expect(outcome.error?.message).toBe(
+      "FailedPrecondition: scratchkit.yaml:7:13: /out/hello is dynamically linked: interpreter " +
+        "/lib64/ld-linux-x86-64.so.2, needs libc.so.6; a FROM scratch image has no shared libraries — link with -static",
+    );
+    expect(outcome.warnings).toBe(2);
+    const warning = events.find(
+      (e) => e.type === "warning" && e.short.startsWith("/out/hello is not stripped"),
+    );
+    expect(warning).toMatchObject({ level: 1, detail: [expect.stringContaining("symbol tables")] });
+  });
+});
+
 describe("a failed build stream", () => {
   it("is a failure with the errorDetail message verbatim, though HTTP said 200", () => {
     const { outcome } = decode([fixture("no-local-sources")]);
