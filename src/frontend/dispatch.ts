@@ -2,6 +2,7 @@
 // build or answer a subrequest (the shape of BuildKit's dockerfile builder.Build with
 // dockerui's HandleSubrequest). Located errors get the manifest's lines here, in one place.
 import { type BuildConfig, configOf } from "../gateway/build-config.js";
+import { withCacheImports } from "../gateway/cache-imports.js";
 import type { BridgeClient, Result } from "../gateway/client.js";
 import { Code, FrontendError, statusFromError, UnsupportedSubrequestError } from "../gateway/errors.js";
 import type { FrontendClient } from "../gateway/frontend-client.js";
@@ -31,8 +32,9 @@ export async function serve(bridge: BridgeClient, client: FrontendClient): Promi
 }
 
 /** The build's result, or a subrequest's (metadata only, nothing built). */
-export async function frontendResult(client: FrontendClient): Promise<Result> {
-  const config = configOf(client.buildOpts());
+export async function frontendResult(caller: FrontendClient): Promise<Result> {
+  const config = configOf(caller.buildOpts());
+  const client = withCacheImports(caller, config.cacheImports);
   const request = config.requestId;
   if (request !== undefined && !isSupported(request)) throw new UnsupportedSubrequestError(request);
   if (request !== undefined && !needsManifest(request)) return toResult(answerWithoutManifest(request));

@@ -171,6 +171,20 @@ describe("frontend flow against a fake LLBBridge", () => {
     expect(Buffer.from(bytes).equals(Buffer.from(unfiltered.bytes))).toBe(false);
   });
 
+  it("sends --cache-from's imports with every Solve (dockerui's cache-imports and legacy cache-from)", async () => {
+    const imports = '[{"Type":"registry","Attrs":{"ref":"127.0.0.1:5000/ctx10/cache"}}]';
+    const { solves } = await run(bridge, { opts: { "cache-imports": imports, "cache-from": "reg/old" } });
+    expect(solves.length).toBe(4);
+    for (const s of solves) {
+      expect(s.CacheImports.map((c) => ({ Type: c.Type, Attrs: c.Attrs }))).toEqual([
+        { Type: "registry", Attrs: { ref: "127.0.0.1:5000/ctx10/cache" } },
+        { Type: "registry", Attrs: { ref: "reg/old" } },
+      ]);
+    }
+    const plain = await run(bridge);
+    for (const s of plain.solves) expect(s.CacheImports).toEqual([]);
+  });
+
   it("reads the manifest, builds, verifies by ranged reads, then returns the image with its config", async () => {
     const { outcome, reads, dirReads, events, solves } = await run(bridge);
     expect(outcome.result.ref?.id).toBe("image");
