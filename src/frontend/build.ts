@@ -25,6 +25,7 @@ import { resolveBase } from "./base-image.js";
 import { undeclaredArgsWarning, undeclaredBuildArgs } from "./build-args.js";
 import { contextDataDirs, listContext, requireContextData } from "./context-data.js";
 import type { MainContext } from "./main-context.js";
+import { withNamedBuildImage } from "./named-contexts.js";
 import { solveMarshalled } from "./solve.js";
 
 /** What the frontend read before building: the manifest, the .dockerignore that applies, the context. */
@@ -75,7 +76,10 @@ export async function runBuild(
 
 /** Parses the manifest; picks the platform and the context the build reads. */
 function load(client: FrontendClient, config: BuildConfig, input: BuildInput): Loaded {
-  const manifest = loadManifest(input.source.text, input.source.filename);
+  const manifest = withNamedBuildImage(
+    loadManifest(input.source.text, input.source.filename),
+    config.namedContexts,
+  );
   const platform = targetPlatform(config.platforms);
   const context = buildContext(manifest, contextOptions({ client, config, input }));
   return { client, config, input, manifest, platform, context };
