@@ -2,6 +2,7 @@
 // ops, marshalled once into a deterministic pb.Definition.
 
 export { Caps } from "./caps.js";
+export { definitionState } from "./definition-state.js";
 export { opDigest } from "./digest.js";
 export type { MountSpec, RunOptions } from "./exec.js";
 export type { Chown, CopyOptions, MkdirOptions, MkfileOptions } from "./file.js";
