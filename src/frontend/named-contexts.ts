@@ -4,22 +4,8 @@
 import type { NamedContext } from "../gateway/build-config.js";
 import { Code } from "../gateway/errors.js";
 import { LocatedError } from "../gateway/located.js";
-import { parseImageRef } from "../llb/index.js";
+import { familiarName } from "../llb/index.js";
 import type { Manifest } from "../manifest/types.js";
-
-/** "docker.io/library/alpine:latest" and "alpine" → "alpine"; undefined when not an image name. */
-export function familiarName(name: string): string | undefined {
-  let r: ReturnType<typeof parseImageRef>;
-  try {
-    r = parseImageRef(name);
-  } catch {
-    return undefined;
-  }
-  let path = r.domain === "docker.io" ? r.path.replace(/^library\//, "") : `${r.domain}/${r.path}`;
-  if (r.tag !== undefined && r.tag !== "latest") path += `:${r.tag}`;
-  if (r.digest !== undefined) path += `@${r.digest}`;
-  return path;
-}
 
 /** The named context for an image name, looked up by familiar name. */
 export function namedContextFor(

@@ -55,4 +55,10 @@ describe.skipIf(problem !== undefined)("named contexts on a real engine", () => 
     expect(r.code).not.toBe(0);
     expect(r.output).toContain("only docker-image://REF can replace the build image");
   });
+
+  it("--call outline lists the names a named context can replace (the build image)", () => {
+    const r = buildx(["--call", "outline,format=json", "-f", "scratchkit.yaml", "."], dir);
+    expect(r.code, r.output).toBe(0);
+    expect(r.output).toMatch(/"contexts": \[\s*\{\s*"name": "alpine:3\.22"/);
+  });
 });

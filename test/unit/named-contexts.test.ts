@@ -1,10 +1,11 @@
 // A named context stands in for the build image by its familiar name, as dockerui's
 // NamedContext replaces FROM NAME; only an image may.
 import { describe, expect, it } from "vitest";
-import { familiarName, withNamedBuildImage } from "../../src/frontend/named-contexts.js";
+import { withNamedBuildImage } from "../../src/frontend/named-contexts.js";
 import { parseBuildConfig } from "../../src/gateway/build-config.js";
 import { LocatedError } from "../../src/gateway/located.js";
 import { parseOpts } from "../../src/gateway/opts.js";
+import { familiarName } from "../../src/llb/index.js";
 import { loadManifest } from "../../src/plan/manifest.js";
 
 const contexts = (...pairs: string[]) =>
