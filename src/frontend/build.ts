@@ -26,6 +26,7 @@ import { resolveBase } from "./base-image.js";
 import { undeclaredArgsWarning, undeclaredBuildArgs } from "./build-args.js";
 import { contextDataDirs, listContext, requireContextData } from "./context-data.js";
 import type { MainContext } from "./main-context.js";
+import { withNamedBuildImage } from "./named-contexts.js";
 import { type PlatformImage, platformResult } from "./platform-result.js";
 import { solveMarshalled } from "./solve.js";
 
@@ -71,7 +72,10 @@ export async function runBuild(
   config: BuildConfig,
   input: BuildInput,
 ): Promise<Result> {
-  const manifest = loadManifest(input.source.text, input.source.filename);
+  const manifest = withNamedBuildImage(
+    loadManifest(input.source.text, input.source.filename),
+    config.namedContexts,
+  );
   const context = buildContext(manifest, contextOptions({ client, config, input }));
   log.debug({ platforms: config.platforms.map(formatPlatform) }, "target platforms");
   // One pipeline per platform, side by side as dockerui's Build runs them; the first failure fails the build.

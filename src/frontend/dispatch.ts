@@ -2,8 +2,9 @@
 // build or answer a subrequest (the shape of BuildKit's dockerfile builder.Build with
 // dockerui's HandleSubrequest). Located errors get the manifest's lines here, in one place.
 import { type BuildConfig, configOf } from "../gateway/build-config.js";
+import { withCacheImports } from "../gateway/cache-imports.js";
 import type { BridgeClient, Result } from "../gateway/client.js";
-import { Code, FrontendError, statusFromError, UnsupportedSubrequestError } from "../gateway/errors.js";
+import { statusFromError, UnsupportedSubrequestError } from "../gateway/errors.js";
 import type { FrontendClient } from "../gateway/frontend-client.js";
 import { type ManifestSource, withManifestSource } from "../gateway/located.js";
 import { log } from "../log.js";
@@ -31,21 +32,16 @@ export async function serve(bridge: BridgeClient, client: FrontendClient): Promi
 }
 
 /** The build's result, or a subrequest's (metadata only, nothing built). */
-export async function frontendResult(client: FrontendClient): Promise<Result> {
-  const config = configOf(client.buildOpts());
+export async function frontendResult(caller: FrontendClient): Promise<Result> {
+  const config = configOf(caller.buildOpts());
+  const client = withCacheImports(caller, config.cacheImports);
   const request = config.requestId;
   if (request !== undefined && !isSupported(request)) throw new UnsupportedSubrequestError(request);
   if (request !== undefined && !needsManifest(request)) return toResult(answerWithoutManifest(request));
   const inputs = await client.inputs();
-  if (request === undefined && inputs[config.contextKey]) {
-    throw new FrontendError(
-      `the build context came as a frontend input (${config.contextKey}); scratchkit reads the context from the client's local directory only`,
-      Code.Unimplemented,
-    );
-  }
-  const context = await resolveMainContext(client, config);
+  const context = await resolveMainContext(client, config, inputs);
   const [definition, contextIgnore] = await Promise.all([
-    context.kind === "local"
+    context.kind === "local" || !context.holdsManifest
       ? readManifestFile(client, inputs[config.dockerfileKey], config.dockerfileKey, config.filename)
       : // A remote context holds the manifest too (buildx's -f names a path inside it).
         readManifestFrom(context.ref, context.manifestPath),

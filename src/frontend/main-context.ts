@@ -2,9 +2,19 @@
 // the client's local directory, or a remote context already solved so the manifest and the
 // .dockerignore can be read from it.
 import type { BuildConfig, MainContextRef } from "../gateway/build-config.js";
+import type { Definition } from "../gateway/client.js";
 import type { GitContextRef, HTTPContextRef } from "../gateway/context-ref.js";
 import type { FrontendClient, Ref } from "../gateway/frontend-client.js";
-import { copy, git, http, marshal, type Platform, type State, scratch } from "../llb/index.js";
+import {
+  copy,
+  definitionState,
+  git,
+  http,
+  marshal,
+  type Platform,
+  type State,
+  scratch,
+} from "../llb/index.js";
 import { isArchive } from "./archive-sniff.js";
 
 export type MainContext = LocalMainContext | ResolvedMainContext;
@@ -23,8 +33,15 @@ export interface ResolvedMainContext {
   ref: Ref;
   /** The manifest's path in `ref`: the filename option, or the downloaded file when the URL was the manifest. */
   manifestPath: string;
+  /**
+   * Whether the manifest is read from this context (a remote one holds it, as buildx's -f
+   * says); a `context` frontend input comes with its own `dockerfile` input or local.
+   */
+  holdsManifest: boolean;
 }
 
+/** dockerui's name for the context input (not the contextkey option). */
+const INPUT_CONTEXT = "context";
 /** The name dockerui gives the download, and so the file the HTTP op writes. */
 const HTTP_FILENAME = "context";
 /** dockerui sniffs this much of a download to tell an archive from a definition file. */
@@ -34,10 +51,23 @@ const SNIFF_BYTES = 1024;
 export async function resolveMainContext(
   client: FrontendClient,
   config: Pick<BuildConfig, "context" | "filename" | "contextSubdir" | "keepGitDir" | "platforms">,
+  inputs: Record<string, Definition>,
 ): Promise<MainContext> {
   const ref: MainContextRef = config.context;
-  if (ref.kind === "local") return ref;
   const platform = config.platforms[0];
+  // dockerui: a caller's (or the # syntax= forwarder's) `context` input replaces the local one.
+  const input = ref.kind === "local" ? inputs[INPUT_CONTEXT] : undefined;
+  if (input) {
+    const ctx = { kind: "input", state: definitionState(input), ref: await client.solve(input) } as const;
+    const sub = config.contextSubdir;
+    return {
+      ...ctx,
+      manifestPath: config.filename,
+      holdsManifest: false,
+      ...(sub ? { state: scopeToSubdir(ctx.state, sub) } : {}),
+    };
+  }
+  if (ref.kind === "local") return ref;
   const resolved =
     ref.kind === "git"
       ? await solved(client, gitContext(ref, config.keepGitDir), platform, "git", config.filename)
@@ -84,7 +114,7 @@ async function solved(
   manifestPath: string,
 ): Promise<ResolvedMainContext> {
   const ref = await client.solve(marshal(state, platform ? { platform } : {}).definition);
-  return { kind, state, ref, manifestPath };
+  return { kind, state, ref, manifestPath, holdsManifest: true };
 }
 
 /** contextsubdir: only that directory's contents, at the top (dockerui's scopeToSubDir). */

@@ -47,7 +47,7 @@ export interface BuildConfig {
   imageResolveMode: ImageResolveMode;
   /** SOURCE_DATE_EPOCH in Unix seconds. */
   epoch?: number;
-  /** `cache-imports` and `cache-from`: parsed, not yet used (BuildKit applies them to our solves itself). */
+  /** `cache-imports` and `cache-from`: sent with every Solve (src/gateway/cache-imports.ts). */
   cacheImports: CacheImport[];
   /** `vcs:source` and `vcs:revision`, for the image's OCI labels. */
   vcs: { source?: string; revision?: string };

@@ -14,7 +14,7 @@ import type {
   WarnRequest,
 } from "./client.js";
 import { Code, FrontendError } from "./errors.js";
-import type { Opts, WorkerInfo } from "./opts.js";
+import type { CacheImport, Opts, WorkerInfo } from "./opts.js";
 
 /** Everything the frontend was started with, travelling as one value (BuildKit's BuildOpts). */
 export interface BuildOpts {
@@ -24,6 +24,13 @@ export interface BuildOpts {
   workers: WorkerInfo[];
   /** What the server supports, from Ping. */
   caps: ServerCaps;
+}
+
+export interface SolveOptions {
+  /** Run the solve now (Evaluate) instead of lazily. */
+  evaluate?: boolean;
+  /** `--cache-from`: caches BuildKit may import for this solve. */
+  cacheImports?: readonly CacheImport[];
 }
 
 /** A solved result's filesystem, read lazily (BuildKit's Reference). */
@@ -51,7 +58,7 @@ export interface Warning {
 export interface FrontendClient {
   buildOpts(): BuildOpts;
   /** Solves a definition; `evaluate` builds it now rather than when something reads it. */
-  solve(definition: Definition | object, opts?: { evaluate?: boolean }): Promise<Ref>;
+  solve(definition: Definition | object, opts?: SolveOptions): Promise<Ref>;
   resolveImageConfig(ref: string, opts?: ResolveImageConfigOptions): Promise<ResolveImageConfigResponse>;
   /** Frontend inputs (the `dockerfile` definition a # syntax= forwarder sends); {} without cap frontend.inputs. */
   inputs(): Promise<Record<string, Definition>>;
@@ -89,10 +96,13 @@ export class GatewayClient implements FrontendClient {
     return this.opts;
   }
 
-  async solve(definition: Definition | object, opts: { evaluate?: boolean } = {}): Promise<Ref> {
+  async solve(definition: Definition | object, opts: SolveOptions = {}): Promise<Ref> {
     const res = await this.bridge.solve({
       Definition: definition,
       ...(opts.evaluate ? { Evaluate: true } : {}),
+      ...(opts.cacheImports?.length
+        ? { CacheImports: opts.cacheImports.map((c) => ({ Type: c.type, Attrs: c.attrs })) }
+        : {}),
     });
     const id = res.ref?.id;
     if (!id) throw new FrontendError("BuildKit returned no result reference", Code.Internal);

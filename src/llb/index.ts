@@ -2,6 +2,7 @@
 // ops, marshalled once into a deterministic pb.Definition.
 
 export { Caps } from "./caps.js";
+export { definitionState } from "./definition-state.js";
 export { opDigest } from "./digest.js";
 export type { MountSpec, RunOptions } from "./exec.js";
 export type { Chown, CopyOptions, MkdirOptions, MkfileOptions } from "./file.js";
@@ -11,7 +12,7 @@ export type { Marshalled, MarshalOptions } from "./marshal.js";
 export { marshal } from "./marshal.js";
 export { merge } from "./merge.js";
 export { hostPlatform, normalizePlatform } from "./platform.js";
-export { type ImageReference, normalizeImageRef, parseImageRef } from "./reference.js";
+export { familiarName, type ImageReference, normalizeImageRef, parseImageRef } from "./reference.js";
 export type { GitOptions, HTTPOptions, ImageOptions, LocalOptions } from "./source.js";
 export { git, http, image, local } from "./source.js";
 export { ExecState, State, scratch } from "./state.js";

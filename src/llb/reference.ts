@@ -85,3 +85,17 @@ export function normalizeImageRef(ref: string): string {
   const tagged = r.tag ?? (r.digest === undefined ? "latest" : undefined);
   return `${r.domain}/${r.path}${tagged !== undefined ? `:${tagged}` : ""}${r.digest !== undefined ? `@${r.digest}` : ""}`;
 }
+
+/** "docker.io/library/alpine:latest" and "alpine" → "alpine"; undefined when not an image name. */
+export function familiarName(name: string): string | undefined {
+  let r: ReturnType<typeof parseImageRef>;
+  try {
+    r = parseImageRef(name);
+  } catch {
+    return undefined;
+  }
+  let path = r.domain === "docker.io" ? r.path.replace(/^library\//, "") : `${r.domain}/${r.path}`;
+  if (r.tag !== undefined && r.tag !== "latest") path += `:${r.tag}`;
+  if (r.digest !== undefined) path += `@${r.digest}`;
+  return path;
+}

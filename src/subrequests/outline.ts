@@ -1,6 +1,7 @@
 // frontend.outline (`--call outline`): what a build of one target takes as input — build
 // args, secrets, cache mounts (subrequests/outline). SSH is never used, so it is never listed.
 import type { ManifestLocator } from "../lint/locate.js";
+import { familiarName } from "../llb/index.js";
 import type { Manifest, Target } from "../manifest/types.js";
 import { PLATFORM_ARG_NAMES, platformArgs } from "../plan/platform-args.js";
 import type { Platform } from "../platform.js";
@@ -37,12 +38,19 @@ export interface CacheJson {
   location?: LocationJson;
 }
 
+/** A name `--build-context NAME=...` can replace: the build image, in its familiar form. */
+export interface NamedContextJson {
+  name: string;
+  location?: LocationJson;
+}
+
 export interface OutlineJson {
   name?: string;
   description?: string;
   args?: ArgJson[];
   secrets?: SecretJson[];
   cache?: CacheJson[];
+  contexts?: NamedContextJson[];
   sources?: string[];
 }
 
@@ -108,6 +116,8 @@ export function outline(
   if (args.length > 0) out.args = args;
   if (secrets.size > 0) out.secrets = [...secrets.values()];
   if (caches.size > 0) out.cache = [...caches.values()];
+  const buildImage = familiarName(manifest.build.image.value);
+  if (buildImage) out.contexts = [{ name: buildImage, location: locationOf([manifest.build.image.span]) }];
   out.sources = [Buffer.from(manifest.source, "utf8").toString("base64")];
   return out;
 }
@@ -125,6 +135,9 @@ export function printOutline(o: OutlineJson): string {
   }
   if (o.secrets?.length) {
     text += `${tabulate([["SECRET", "REQUIRED"], ...o.secrets.map((s) => [s.name, s.required ? "true" : ""])], 3)}\n`;
+  }
+  if (o.contexts?.length) {
+    text += `${tabulate([["NAMED CONTEXT", "REPLACES"], ...o.contexts.map((c) => [c.name, "build.image"])], 3)}\n`;
   }
   return text;
 }

@@ -1,12 +1,18 @@
 // Every way a build context reaches the frontend besides a local directory, each compared
 // with the local build of the same files: same layer (diff ID) with SOURCE_DATE_EPOCH set.
-import { spawnSync } from "node:child_process";
+import { type ChildProcess, execFileSync, spawn, spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { createServer, type Server } from "node:http";
+import { type AddressInfo, connect, createServer as createNetServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type Docker from "dockerode";
 import tar from "tar-stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connectDocker } from "../../src/engine/docker.js";
 import {
   buildx,
+  buildxAsync,
   context,
   DOCKER,
   docker,
@@ -28,13 +34,26 @@ const FILES: Record<string, string> = {
     "build:",
     `  image: ${TOOLCHAIN}`,
     "  package-manager: none",
-    "  run: test ! -e ignored.txt && musl-gcc -static -Os -s -o /out/hello hello.c",
+    // .dockerignore applied, and no .git unless asked for (keep-git-dir is off by default).
+    "  run: test ! -e ignored.txt && test ! -e .git && musl-gcc -static -Os -s -o /out/hello hello.c",
     "artifacts: [hello]",
   ),
   "hello.c": HELLO_C,
   ".dockerignore": "ignored.txt\n",
   "ignored.txt": "must not reach the build\n",
 };
+
+/** A manifest that needs no other file: what a plain manifest URL serves. */
+const PLAIN = manifest(
+  "name: hello",
+  "build:",
+  `  image: ${TOOLCHAIN}`,
+  "  package-manager: none",
+  "  run: |",
+  `    printf '%s\\n' '#include <stdio.h>' 'int main() { puts("hello"); }' > hello.c`,
+  "    musl-gcc -static -Os -s -o /out/hello hello.c",
+  "artifacts: [hello]",
+);
 
 function diffIds(t: string): string[] {
   return JSON.parse(docker(["image", "inspect", "-f", "{{json .RootFS.Layers}}", t])) as string[];
@@ -116,4 +135,182 @@ describe.skipIf(problem !== undefined)("remote build contexts on a real engine",
     expect(runs(t)).toBe("hello");
     expect(diffIds(t)).toEqual(localLayers);
   });
+
+  describe("git (a git daemon on 127.0.0.1 serving a repository made here)", () => {
+    let daemon: ChildProcess | undefined;
+    let base = "";
+    beforeAll(async () => {
+      const root = mkdtempSync(join(tmpdir(), "scratchkit-git-"));
+      const repo = join(root, "repo.git");
+      mkdirSync(join(repo, "sub"), { recursive: true });
+      for (const [name, text] of Object.entries(FILES)) {
+        writeFileSync(join(repo, name), text);
+        writeFileSync(join(repo, "sub", name), text);
+      }
+      const git = (...args: string[]) =>
+        execFileSync("git", ["-C", repo, "-c", "user.name=t", "-c", "user.email=t@t", ...args], {
+          env: { ...process.env, GIT_AUTHOR_DATE: `@${EPOCH}`, GIT_COMMITTER_DATE: `@${EPOCH}` },
+        });
+      git("init", "-q", "-b", "main");
+      git("add", "-A");
+      git("commit", "-q", "-m", "hello");
+      git("tag", "v1");
+      // The daemon serves the work tree's .git as /repo.git.
+      const port = await freePort();
+      daemon = spawn(
+        "git",
+        [
+          "daemon",
+          "--listen=127.0.0.1",
+          `--port=${port}`,
+          `--base-path=${root}`,
+          "--export-all",
+          "--reuseaddr",
+          root,
+        ],
+        { stdio: "ignore" },
+      );
+      await waitForPort(port);
+      base = `git://127.0.0.1:${port}/repo.git`;
+    });
+    afterAll(() => {
+      daemon?.kill();
+    });
+
+    for (const [what, suffix] of [
+      ["the default branch", ""],
+      ["#ref:subdir", "#v1:sub"],
+    ] as const) {
+      it(`builds ${what} with the same layer as the local build`, async () => {
+        const t = tag(`git${suffix ? "-sub" : ""}`);
+        const r = await buildxAsync(
+          [
+            "-f",
+            "scratchkit.yaml",
+            "--build-arg",
+            `SOURCE_DATE_EPOCH=${EPOCH}`,
+            "-t",
+            t,
+            "--load",
+            `${base}${suffix}`,
+          ],
+          dir,
+        );
+        expect(r.code, r.output).toBe(0);
+        expect(r.output).toContain("[internal] load git source");
+        expect(runs(t)).toBe("hello");
+        expect(diffIds(t)).toEqual(localLayers);
+      });
+    }
+
+    it("keeps .git when BUILDKIT_CONTEXT_KEEP_GIT_DIR=1 (the manifest's guard then fails)", async () => {
+      const r = await buildxAsync(
+        ["-f", "scratchkit.yaml", "--build-arg", "BUILDKIT_CONTEXT_KEEP_GIT_DIR=1", base],
+        dir,
+      );
+      expect(r.code).not.toBe(0);
+      expect(r.output).toContain("test ! -e .git");
+    });
+  });
+
+  describe("HTTP (Node's server on 127.0.0.1): tarballs in each compression and a plain manifest", () => {
+    let server: Server | undefined;
+    let url = "";
+    const plainDir = context({ "scratchkit.yaml": PLAIN });
+    let plainLayers: string[] = [];
+    beforeAll(async () => {
+      const served = new Map<string, Buffer>([
+        ["/ctx.tar.gz", tarball(dir, "gzip")],
+        ["/ctx.tar.bz2", tarball(dir, "bzip2")],
+        ["/ctx.tar.xz", tarball(dir, "xz")],
+        ["/ctx.tar", tarball(dir, "none")],
+        ["/scratchkit.yaml", Buffer.from(PLAIN)],
+      ]);
+      server = createServer((req, res) => {
+        const body = served.get(req.url ?? "");
+        res.writeHead(body ? 200 : 404).end(body);
+      });
+      await new Promise<void>((resolve) => server?.listen(0, "127.0.0.1", resolve));
+      url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const t = tag("plain-local");
+      const r = await buildxAsync(
+        ["-f", "scratchkit.yaml", "--build-arg", `SOURCE_DATE_EPOCH=${EPOCH}`, "-t", t, "--load", "."],
+        plainDir,
+      );
+      expect(r.code, r.output).toBe(0);
+      plainLayers = diffIds(t);
+    });
+    afterAll(() => {
+      server?.close();
+    });
+
+    for (const file of ["ctx.tar.gz", "ctx.tar.bz2", "ctx.tar.xz", "ctx.tar"]) {
+      it(`builds ${file} with the same layer as the local build`, async () => {
+        const t = tag(`http-${file.replaceAll(".", "-")}`);
+        const r = await buildxAsync(
+          [
+            "-f",
+            "scratchkit.yaml",
+            "--build-arg",
+            `SOURCE_DATE_EPOCH=${EPOCH}`,
+            "-t",
+            t,
+            "--load",
+            `${url}/${file}`,
+          ],
+          dir,
+        );
+        expect(r.code, r.output).toBe(0);
+        expect(r.output).toContain("[internal] load remote build context");
+        expect(runs(t)).toBe("hello");
+        expect(diffIds(t)).toEqual(localLayers);
+      });
+    }
+
+    it("builds a plain manifest URL: the download is the manifest", async () => {
+      const t = tag("http-plain");
+      const r = await buildxAsync(
+        [
+          "-f",
+          "scratchkit.yaml",
+          "--build-arg",
+          `SOURCE_DATE_EPOCH=${EPOCH}`,
+          "-t",
+          t,
+          "--load",
+          `${url}/scratchkit.yaml`,
+        ],
+        plainDir,
+      );
+      expect(r.code, r.output).toBe(0);
+      expect(runs(t)).toBe("hello");
+      expect(diffIds(t)).toEqual(plainLayers);
+    });
+  });
 });
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createNetServer();
+    s.on("error", reject);
+    s.listen(0, "127.0.0.1", () => {
+      const { port } = s.address() as AddressInfo;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitForPort(port: number): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const c = connect(port, "127.0.0.1", () => {
+        c.destroy();
+        resolve(true);
+      });
+      c.on("error", () => resolve(false));
+    });
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`nothing listens on 127.0.0.1:${port}`);
+}

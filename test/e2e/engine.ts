@@ -1,4 +1,4 @@
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -68,6 +68,29 @@ export function buildx(args: string[], cwd: string): BuildRun {
   // buildx colours its warning summary even without a terminal (seen under CI): match plain text.
   const output = stripVTControlCharacters(`${r.stdout}${r.stderr}`);
   return { code: r.status ?? -1, output, ms: performance.now() - start };
+}
+
+/**
+ * `buildx` without blocking the event loop, for tests whose own servers (HTTP on
+ * 127.0.0.1) must answer the engine during the build; `input` goes to stdin.
+ */
+export function buildxAsync(args: string[], cwd: string, input?: Uint8Array): Promise<BuildRun> {
+  const start = performance.now();
+  return new Promise((resolve, reject) => {
+    const child = spawn(DOCKER, ["buildx", "build", "--progress=plain", ...args], { cwd });
+    let output = "";
+    child.stdout.on("data", (d: Buffer) => {
+      output += d.toString("utf8");
+    });
+    child.stderr.on("data", (d: Buffer) => {
+      output += d.toString("utf8");
+    });
+    child.on("error", reject);
+    child.on("close", (code) =>
+      resolve({ code: code ?? -1, output: stripVTControlCharacters(output), ms: performance.now() - start }),
+    );
+    child.stdin.end(input ?? new Uint8Array());
+  });
 }
 
 export function imageExists(tag: string): boolean {

@@ -11,6 +11,8 @@ import { frontendResult } from "../../src/frontend/dispatch.js";
 import { FrontendError } from "../../src/gateway/errors.js";
 import { moby, pb } from "../../src/gen/proto.js";
 import { manifestDefinition } from "../../src/graph/definition.js";
+import * as llb from "../../src/llb/index.js";
+import { opDigest } from "../../src/llb/index.js";
 import { loadManifest } from "../../src/plan/manifest.js";
 import { type FakeBridge, gatewayOver, startFakeBridge } from "./fixtures/fake-bridge.js";
 import { missingFileAnswer } from "./fixtures/memory-client.js";
@@ -53,6 +55,15 @@ function describeDef(def: pb.IDefinition) {
   };
 }
 
+/** The op the definition's terminal points at. */
+function rootOp(def: pb.IDefinition): pb.Op | undefined {
+  const bytes = def.def ?? [];
+  const terminal = pb.Op.decode(bytes[bytes.length - 1] as Uint8Array);
+  const digest = terminal.inputs?.[0]?.digest;
+  const found = bytes.find((b) => opDigest(b) === digest);
+  return found ? pb.Op.decode(found) : undefined;
+}
+
 interface Setup {
   manifest?: string;
   artifact?: Buffer;
@@ -60,6 +71,8 @@ interface Setup {
   artifacts?: Record<string, Buffer>;
   opts?: Record<string, string>;
   dockerignore?: string;
+  /** Frontend inputs the caller passes (what Inputs answers). */
+  inputs?: Record<string, pb.IDefinition>;
 }
 
 async function run(bridge: FakeBridge, setup: Setup = {}) {
@@ -71,7 +84,7 @@ async function run(bridge: FakeBridge, setup: Setup = {}) {
   const events: string[] = [];
   bridge.calls.Solve = [];
   bridge.handlers = {
-    Inputs: () => ({ Definitions: {} }),
+    Inputs: () => ({ Definitions: setup.inputs ?? {} }),
     Solve: (req: moby.buildkit.v1.frontend.SolveRequest) => {
       const d = describeDef(req.Definition ?? {});
       const local = d.sources.find((s) => s.identifier?.startsWith("local://"));
@@ -84,7 +97,8 @@ async function run(bridge: FakeBridge, setup: Setup = {}) {
         id = "manifest";
       else if (d.execs.length === 0 && local?.attrs?.["local.followpaths"]?.includes(".dockerignore"))
         id = "ignore";
-      else if (d.files.length > 0) id = `image${suffix}`;
+      // The image is a FileOp on top; the build's output is the exec's (a remote context adds FileOps under it).
+      else if (rootOp(req.Definition ?? {})?.file) id = `image${suffix}`;
       events.push(`Solve ${id}`);
       return { result: { ref: { id } } };
     },
@@ -181,6 +195,32 @@ describe("frontend flow against a fake LLBBridge", () => {
       { sessionId: "session-1", dockerignore: "" },
     );
     expect(Buffer.from(bytes).equals(Buffer.from(unfiltered.bytes))).toBe(false);
+  });
+
+  it("sends --cache-from's imports with every Solve (dockerui's cache-imports and legacy cache-from)", async () => {
+    const imports = '[{"Type":"registry","Attrs":{"ref":"127.0.0.1:5000/ctx10/cache"}}]';
+    const { solves } = await run(bridge, { opts: { "cache-imports": imports, "cache-from": "reg/old" } });
+    expect(solves.length).toBe(4);
+    for (const s of solves) {
+      expect(s.CacheImports.map((c) => ({ Type: c.Type, Attrs: c.Attrs }))).toEqual([
+        { Type: "registry", Attrs: { ref: "127.0.0.1:5000/ctx10/cache" } },
+        { Type: "registry", Attrs: { ref: "reg/old" } },
+      ]);
+    }
+    const plain = await run(bridge);
+    for (const s of plain.solves) expect(s.CacheImports).toEqual([]);
+  });
+
+  it("builds from a caller's `context` frontend input instead of the local directory", async () => {
+    const input = llb.marshal(llb.git("git://127.0.0.1/repo.git", { ref: "v1" })).definition;
+    const { outcome, solves } = await run(bridge, { inputs: { context: input } });
+    expect(outcome.result.ref?.id).toBe("image");
+    const build = describeDef((solves.at(-2) as moby.buildkit.v1.frontend.SolveRequest).Definition ?? {});
+    const ids = build.sources.map((s) => s.identifier);
+    expect(ids).toContain("git://127.0.0.1/repo.git#v1");
+    expect(ids).not.toContain("local://context");
+    // the manifest still comes from the dockerfile local
+    expect(ids.filter((i) => i?.startsWith("local://"))).toEqual([]);
   });
 
   it("reads the manifest, builds, verifies by ranged reads, then returns the image with its config", async () => {

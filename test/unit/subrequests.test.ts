@@ -134,6 +134,13 @@ describe("frontend.outline", () => {
         { name: "npmrc", location: runAt },
       ],
       cache: [{ ID: "cc", location: runAt }],
+      // what --build-context can replace: the build image, located at build.image
+      contexts: [
+        {
+          name: "alpine",
+          location: { ranges: [{ start: expect.objectContaining({ line: 7 }), end: expect.anything() }] },
+        },
+      ],
       sources: [b64(MANIFEST)],
     });
     expect(a.json).not.toContain('"ssh"');
@@ -152,6 +159,9 @@ describe("frontend.outline", () => {
         "SECRET   REQUIRED",
         "token    true",
         "npmrc    ",
+        "",
+        "NAMED CONTEXT   REPLACES",
+        "alpine          build.image",
         "",
         "",
       ].join("\n"),
