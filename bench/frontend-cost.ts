@@ -2,7 +2,7 @@
 // them at debug level in the daemon log; for hello and for a manifest with 100 artifacts.
 // Plus LLB generation in-process (parse + plan + graph + marshal) for the same manifests.
 import { manifestDefinition } from "../src/graph/definition.js";
-import { parseManifest } from "../src/manifest/index.js";
+import { loadManifest } from "../src/plan/manifest.js";
 import { helloContext, helloManifest, MANY, manyContext, manyManifest } from "./fixtures.js";
 import { type Build, isDone, median, mustBuild, type Row, RUNS, round, type Section } from "./lib.js";
 
@@ -93,7 +93,7 @@ function timeInProcess(fn: () => void): { firstMs: number; medianMs: number; ite
 function llbRows(label: string, text: string): { row: Row[]; detail: ReturnType<typeof timeInProcess> } {
   const platform = { os: "linux", architecture: "amd64" };
   const detail = timeInProcess(() => {
-    manifestDefinition(parseManifest(text, "scratchkit.yaml"), { platform });
+    manifestDefinition(loadManifest(text, "scratchkit.yaml"), { platform });
   });
   return {
     row: [

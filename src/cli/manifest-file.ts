@@ -1,7 +1,8 @@
 import { readFileSync } from "node:fs";
 import { decodeManifest } from "../manifest/decode.js";
-import { ManifestError, parseManifest } from "../manifest/index.js";
+import { ManifestError } from "../manifest/index.js";
 import type { Manifest } from "../manifest/types.js";
+import { loadManifest } from "../plan/manifest.js";
 import type { Out } from "./command.js";
 
 /** The parsed manifest, or undefined after printing its file:line:col errors. */
@@ -16,7 +17,7 @@ export function readManifest(file: string, out: Out): Manifest | undefined {
   }
   try {
     // The frontend's decoding: invalid UTF-8 is an error with its offset, never replaced.
-    return parseManifest(decodeManifest(bytes, file), file);
+    return loadManifest(decodeManifest(bytes, file), file);
   } catch (err) {
     if (err instanceof ManifestError) {
       out.stderr(err.message);

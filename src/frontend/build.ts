@@ -14,8 +14,8 @@ import { imageConfig } from "../image/config.js";
 import { lintWarnings } from "../lint/index.js";
 import { type Marshalled, marshal, normalizeImageRef, type SourceMap } from "../llb/index.js";
 import { log } from "../log.js";
-import { parseManifest } from "../manifest/parse.js";
 import type { Manifest } from "../manifest/types.js";
+import { loadManifest } from "../plan/manifest.js";
 import { planBuild } from "../plan/plan.js";
 import type { BuildPlan, Platform } from "../plan/types.js";
 import { checkFiles, type GateResult } from "../verify/static-gate.js";
@@ -72,7 +72,7 @@ export async function runBuild(
 
 /** Parses the manifest; picks the platform and the context the build reads. */
 function load(client: FrontendClient, config: BuildConfig, input: BuildInput): Loaded {
-  const manifest = parseManifest(input.source.text, input.source.filename);
+  const manifest = loadManifest(input.source.text, input.source.filename);
   const platform = targetPlatform(config.platforms);
   const context = buildContext(manifest, contextOptions({ client, config, input }));
   return { client, config, input, manifest, platform, context };

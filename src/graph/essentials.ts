@@ -11,5 +11,4 @@ export const PASSWD = [
 
 export const GROUP = ["root:x:0:", "nobody:x:65534:", "nonroot:x:65532:", ""].join("\n");
 
-export const CA_BUNDLE = "/etc/ssl/certs/ca-certificates.crt";
 export const ZONEINFO = "/usr/share/zoneinfo";

@@ -10,7 +10,8 @@ import {
   scratch,
 } from "../llb/index.js";
 import type { Target } from "../manifest/types.js";
-import { CA_BUNDLE, GROUP, PASSWD, ZONEINFO } from "./essentials.js";
+import { CA_BUNDLE_PATH } from "../plan/image-defaults.js";
+import { GROUP, PASSWD, ZONEINFO } from "./essentials.js";
 
 export interface ImageSources {
   /** The build stage's /out. */
@@ -54,7 +55,7 @@ export function imageFiles(t: Target, src: ImageSources, epoch?: number): FileAc
     chain = next().mkdir(dir, 0o755, { makeParents: true, ...(owner ? { owner } : {}), ...ts });
     for (let d = dir; !made.has(d); d = posix.dirname(d)) made.add(d);
   };
-  if (e.caCertificates) chain = next().copy(src.buildRoot, CA_BUNDLE, CA_BUNDLE, fromBuild);
+  if (e.caCertificates) chain = next().copy(src.buildRoot, CA_BUNDLE_PATH, CA_BUNDLE_PATH, fromBuild);
   for (const zone of e.tzdata) {
     chain = next().copy(src.buildRoot, `${ZONEINFO}/${zone}`, `${ZONEINFO}/${zone}`, fromBuild);
   }

@@ -133,6 +133,18 @@ export class Context {
     return { value, span: this.span(node) };
   }
 
+  /** A string that must be one of `allowed` (a closed vocabulary), or an error listing them. */
+  oneOf<T extends string>(
+    node: Node | undefined,
+    what: string,
+    allowed: readonly T[],
+  ): Located<T> | undefined {
+    const s = this.string(node, what);
+    if (s && (allowed as readonly string[]).includes(s.value)) return s as Located<T>;
+    if (s) this.error(node, `${what}: expected one of ${allowed.join(", ")}`);
+    return undefined;
+  }
+
   stringList(node: Node | undefined, what: string, pattern?: RegExp, expected?: string): Located<string>[] {
     if (!isSeq(node)) {
       this.error(node, `${what}: expected a list${expected ? ` of ${expected}s` : ""}`);

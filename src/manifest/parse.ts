@@ -7,23 +7,23 @@ import { DEFAULT_BUILD_IMAGE, DEFAULT_WORKDIR, OUTPUT_DIR } from "./defaults.js"
 import { reportDuplicateKeys } from "./duplicates.js";
 import { ManifestError } from "./errors.js";
 import { exposedPort, imageUser, labelKey, stopSignal, volumePath } from "./image-checks.js";
-import { PRESETS, presetRecipe } from "./presets.js";
-import type {
-  Artifact,
-  BuildArg,
-  BuildSpec,
-  CacheMount,
-  DataFile,
-  Essentials,
-  ImageSpec,
-  Located,
-  Manifest,
-  PackageManager,
-  PresetName,
-  RunStep,
-  SecretMount,
-  Span,
-  Target,
+import {
+  type Artifact,
+  type BuildArg,
+  type BuildDocument,
+  type CacheMount,
+  type DataFile,
+  type Essentials,
+  type ImageDocument,
+  type Located,
+  type ManifestDocument,
+  type PackageManager,
+  PRESET_NAMES,
+  type PresetName,
+  type RunStep,
+  type SecretMount,
+  type Span,
+  type TargetDocument,
 } from "./types.js";
 
 const TOP_KEYS = [
@@ -68,6 +68,8 @@ const CACHE_KEYS = ["path", "id", "sharing"];
 const SECRET_KEYS = ["id", "target", "required"];
 const ESSENTIALS = ["nonroot", "ca-certificates", "tmp", "tzdata"];
 const PACKAGE_MANAGERS: readonly PackageManager[] = ["apk", "apt", "none"];
+const SHARING: readonly CacheMount["sharing"][] = ["shared", "private", "locked"];
+const DATA_FROM: readonly DataFile["from"][] = ["context", "build"];
 
 // Package names go to the package manager as separate argv words; this also keeps
 // option-looking or shell-looking words out.
@@ -92,10 +94,12 @@ const IMAGE_ELSEWHERE: readonly KeyLevel[] = [
 ];
 
 /**
- * Parses and validates a manifest. Throws ManifestError listing every problem with
- * `file:line:col`; never returns a half-valid manifest.
+ * Parses and validates a manifest into what it writes, typed and with spans. Throws
+ * ManifestError listing every problem with `file:line:col`; never returns a half-valid
+ * manifest. It decides nothing: the preset and the image defaults are the plan's
+ * (src/plan/manifest.ts's loadManifest is what readers call).
  */
-export function parseManifest(source: string, filename: string): Manifest {
+export function parseManifest(source: string, filename: string): ManifestDocument {
   const lines = new LineCounter();
   // uniqueKeys is quadratic in the keys of a mapping; duplicates are found below in one pass.
   const doc = parseDocument(source, { lineCounter: lines, prettyErrors: false, uniqueKeys: false });
@@ -119,29 +123,23 @@ export function parseManifest(source: string, filename: string): Manifest {
   const name = top.has("name")
     ? ctx.string(top.get("name"), "name", APP_NAME, "a lowercase name like hello")
     : undefined;
-  let preset: Located<PresetName> | undefined;
-  if (top.has("preset")) {
-    const p = ctx.string(top.get("preset"), "preset");
-    if (p && !(PRESETS as readonly string[]).includes(p.value)) {
-      ctx.error(top.get("preset"), `preset: expected one of ${PRESETS.join(", ")}`);
-    } else if (p) {
-      preset = p as Located<PresetName>;
-      if (!name) ctx.error(root, "preset: also set name, the program the preset builds (e.g. name: hello)");
-    }
-  }
+  const preset = top.has("preset") ? ctx.oneOf(top.get("preset"), "preset", PRESET_NAMES) : undefined;
+  if (preset && !name)
+    ctx.error(root, "preset: also set name, the program the preset builds (e.g. name: hello)");
   const args = top.has("args") ? parseArgs(ctx, top.get("args")) : [];
-  const build = parseBuild(ctx, top.get("build"), root, preset, name?.value);
-
-  const defaults = parseTargetBody(ctx, top, "", preset && name ? name.value : undefined, ctx.span(root));
-  const targets: Target[] = [];
-  const topName = name?.value ?? targetNameOf(defaults.artifacts[0]?.dest);
-  if (top.has("artifacts") || preset) targets.push({ ...defaults, name: topName });
-  if (top.has("targets")) targets.push(...parseTargets(ctx, top.get("targets"), defaults));
-  if (targets.length === 0 && ctx.diagnostics.length === 0) {
+  // With a preset and a name, the plan builds and ships the preset's program where the
+  // manifest names no commands or artifacts.
+  const presetShips = preset !== undefined && name !== undefined;
+  const build = parseBuild(ctx, top.get("build"), root, preset, presetShips);
+  const topBody = parseTargetBody(ctx, top, "", ctx.span(root));
+  const topIsTarget = top.has("artifacts") || preset !== undefined;
+  const topName = name?.value ?? targetNameOf(topBody.artifacts?.[0]?.dest);
+  const targets = top.has("targets") ? parseTargets(ctx, top.get("targets"), topBody, presetShips) : [];
+  if (!topIsTarget && targets.length === 0 && ctx.diagnostics.length === 0) {
     ctx.error(root, "missing key artifacts: list the files the build writes to /out");
   }
   const names = new Set<string>();
-  for (const t of targets) {
+  for (const t of [...(topIsTarget ? [{ name: topName, span: topBody.span }] : []), ...targets]) {
     if (names.has(t.name)) ctx.errorSpan(t.span, `targets: ${t.name} is defined twice`);
     names.add(t.name);
   }
@@ -151,10 +149,12 @@ export function parseManifest(source: string, filename: string): Manifest {
     filename,
     source,
     version: 1,
-    name: name?.value ?? targets[0]?.name ?? "app",
-    ...(preset ? { preset: preset.value } : {}),
+    ...(name ? { name } : {}),
+    ...(preset ? { preset } : {}),
     args,
     build,
+    top: { ...topBody, name: topName },
+    topIsTarget,
     targets,
   };
 }
@@ -183,8 +183,8 @@ function parseBuild(
   node: Node | undefined,
   root: YAMLMap,
   preset: Located<PresetName> | undefined,
-  program: string | undefined,
-): BuildSpec | undefined {
+  presetShips: boolean,
+): BuildDocument | undefined {
   if (node === undefined && !preset) {
     ctx.error(root, "missing key build: name the build commands that produce the artifacts");
     return undefined;
@@ -205,15 +205,7 @@ function parseBuild(
     : [];
   let packageManager: Located<PackageManager> | undefined;
   if (keys.has("package-manager")) {
-    const pm = ctx.string(keys.get("package-manager"), "build.package-manager");
-    if (pm && !(PACKAGE_MANAGERS as readonly string[]).includes(pm.value)) {
-      ctx.error(
-        keys.get("package-manager"),
-        `build.package-manager: expected one of ${PACKAGE_MANAGERS.join(", ")}`,
-      );
-    } else if (pm) {
-      packageManager = pm as Located<PackageManager>;
-    }
+    packageManager = ctx.oneOf(keys.get("package-manager"), "build.package-manager", PACKAGE_MANAGERS);
   } else if (image) {
     const inferred = inferPackageManager(parseImageRef(image.value).path);
     if (inferred) packageManager = { value: inferred, span: image.span };
@@ -233,46 +225,23 @@ function parseBuild(
   const workdir = workdirNode !== undefined ? ctx.absPath(workdirNode, "build.workdir") : DEFAULT_WORKDIR;
   if (workdir === OUTPUT_DIR)
     ctx.error(keys.get("workdir"), `build.workdir: ${OUTPUT_DIR} is the output directory`);
-  let env = keys.has("env") ? ctx.stringMap(keys.get("env"), "build.env", ENV_NAME) : [];
+  const env = keys.has("env") ? ctx.stringMap(keys.get("env"), "build.env", ENV_NAME) : [];
   const sharedCache = keys.has("cache") ? parseCaches(ctx, keys.get("cache"), "build.cache") : [];
   const sharedSecrets = keys.has("secrets") ? parseSecrets(ctx, keys.get("secrets"), "build.secrets") : [];
   const context = keys.has("context")
     ? parseContextFilter(ctx, keys.get("context"))
     : { include: [], exclude: [] };
 
-  let run: RunStep[] = [];
-  let presetPackages: Located<string>[] = [];
   const runNode = keys.get("run");
-  if (runNode !== undefined) run = parseRun(ctx, runNode, sharedCache, sharedSecrets);
-  // A cache the manifest declares at a preset cache's path replaces it (one mount per path).
-  const userCachePaths = new Set(sharedCache.map((c) => c.path));
-  if (preset && packageManager && program) {
-    const recipe = presetRecipe(preset.value, packageManager.value, program);
-    if (typeof recipe === "string") ctx.errorSpan(preset.span, `preset: ${recipe}`);
-    else {
-      const at = preset.span;
-      presetPackages = recipe.packages.map((p) => ({ value: p, span: at }));
-      // The preset's env comes first, so build.env can override it (e.g. CC).
-      env = [...recipe.env.filter(([k]) => !env.some(([e]) => e === k)), ...env];
-      if (runNode === undefined) {
-        run = recipe.run.map((command) => ({
-          command: { value: command, span: at },
-          cache: [...recipe.cache.filter((c) => !userCachePaths.has(c.path)), ...sharedCache],
-          secrets: sharedSecrets,
-        }));
-      }
-    }
-  } else if (runNode === undefined && node) {
+  const run: RunStep[] = runNode !== undefined ? parseRun(ctx, runNode, sharedCache, sharedSecrets) : [];
+  // Without build.run, a preset's commands build the program (the plan's); they need a package manager.
+  if (runNode === undefined && node && !(presetShips && packageManager))
     ctx.error(node, "build: missing key run: the commands that build the artifacts");
-  }
   if (!image || !packageManager) return undefined;
   return {
     image,
     packageManager,
-    packages: [
-      ...presetPackages,
-      ...packages.filter((p) => !presetPackages.some((q) => q.value === p.value)),
-    ],
+    packages,
     workdir: workdir ?? DEFAULT_WORKDIR,
     ...(workdirNode !== undefined ? { workdirSpan: ctx.span(workdirNode) } : {}),
     env,
@@ -280,6 +249,8 @@ function parseBuild(
     contextInclude: context.include,
     contextExclude: context.exclude,
     span: ctx.span(where),
+    cache: sharedCache,
+    secrets: sharedSecrets,
   };
 }
 
@@ -321,13 +292,9 @@ function parseCaches(ctx: Context, node: Node | undefined, what: string): CacheM
       const pathNode = keys.get("path") ?? item;
       const p = ctx.absPath(pathNode, `${at}.path`);
       const id = keys.has("id") ? ctx.string(keys.get("id"), `${at}.id`, SECRET_ID, "a cache id") : undefined;
-      let sharing: CacheMount["sharing"] = "shared";
-      if (keys.has("sharing")) {
-        const s = ctx.string(keys.get("sharing"), `${at}.sharing`);
-        if (s && ["shared", "private", "locked"].includes(s.value))
-          sharing = s.value as CacheMount["sharing"];
-        else if (s) ctx.error(keys.get("sharing"), `${at}.sharing: expected shared, private or locked`);
-      }
+      const sharing = keys.has("sharing")
+        ? (ctx.oneOf(keys.get("sharing"), `${at}.sharing`, SHARING)?.value ?? "shared")
+        : "shared";
       if (p) out.push({ path: p, ...(id ? { id: id.value } : {}), sharing, span: ctx.span(pathNode) });
     } else {
       const p = ctx.absPath(item, at);
@@ -383,52 +350,52 @@ function parseContextFilter(ctx: Context, node: Node | undefined): { include: st
   return { include: list("include"), exclude: list("exclude") };
 }
 
-type TargetBody = Omit<Target, "name">;
+type TargetBody = Omit<TargetDocument, "name">;
 
-/** artifacts, data, essentials and image of one target (or of the top level). */
+/**
+ * artifacts, data, essentials and image as one target (or the top level) writes them. Their
+ * destinations are checked against what the target inherits from `top`.
+ */
 function parseTargetBody(
   ctx: Context,
   keys: Map<string, Node | undefined>,
   prefix: string,
-  presetArtifact: string | undefined,
   span: Span,
-  inherit?: TargetBody,
+  top?: TargetBody,
 ): TargetBody {
-  let artifacts: Artifact[];
-  if (keys.has("artifacts")) artifacts = parseArtifacts(ctx, keys.get("artifacts"), prefix);
-  else if (presetArtifact)
-    artifacts = [{ path: presetArtifact, dest: `/${presetArtifact}`, allowDlopen: false, span }];
-  else if (inherit) artifacts = inherit.artifacts;
-  else artifacts = [];
-  const data = keys.has("data") ? parseData(ctx, keys.get("data"), prefix) : (inherit?.data ?? []);
+  const artifacts = keys.has("artifacts") ? parseArtifacts(ctx, keys.get("artifacts"), prefix) : undefined;
+  const data = keys.has("data") ? parseData(ctx, keys.get("data"), prefix) : undefined;
   const essentials = keys.has("essentials")
     ? parseEssentials(ctx, keys.get("essentials"), prefix)
-    : (inherit?.essentials ?? { nonroot: false, caCertificates: false, tzdata: [], tmp: false });
-  const image = parseImage(ctx, keys.get("image"), prefix, inherit?.image);
+    : undefined;
+  const image = parseImage(ctx, keys.get("image"), prefix);
   const dests = new Map<string, Span>();
-  for (const f of [...artifacts, ...data]) {
+  for (const f of [...(artifacts ?? top?.artifacts ?? []), ...(data ?? top?.data ?? [])]) {
     const seen = dests.get(f.dest);
     if (seen && seen !== f.span)
       ctx.errorSpan(f.span, `${prefix}artifacts: ${f.dest} is already the destination of line ${seen.line}`);
     dests.set(f.dest, f.span);
   }
-  if (image.entrypoint === undefined && image.cmd === undefined && artifacts.length === 1 && artifacts[0]) {
-    image.entrypoint = [artifacts[0].dest];
-  }
-  // distroless convention: asking for the nonroot user means running as it.
-  if (essentials.nonroot && image.user === undefined) image.user = "65532:65532";
-  if (essentials.caCertificates && !image.env.some(([k]) => k === "SSL_CERT_FILE")) {
-    image.env = [...image.env, ["SSL_CERT_FILE", "/etc/ssl/certs/ca-certificates.crt"]];
-  }
-  return { artifacts, data, essentials, image, span };
+  return {
+    ...(artifacts ? { artifacts } : {}),
+    ...(data ? { data } : {}),
+    ...(essentials ? { essentials } : {}),
+    image,
+    span,
+  };
 }
 
-function parseTargets(ctx: Context, node: Node | undefined, defaults: TargetBody): Target[] {
+function parseTargets(
+  ctx: Context,
+  node: Node | undefined,
+  top: TargetBody,
+  presetShips: boolean,
+): TargetDocument[] {
   if (!isMap(node)) {
     ctx.error(node, "targets: expected a mapping of target names to artifacts and image settings");
     return [];
   }
-  const out: Target[] = [];
+  const out: TargetDocument[] = [];
   for (const pair of node.items) {
     const name = ctx.string(pair.key as Node, "targets key", APP_NAME, "a lowercase target name");
     const body = pair.value as Node | null;
@@ -442,8 +409,11 @@ function parseTargets(ctx: Context, node: Node | undefined, defaults: TargetBody
     }
     const at = `targets.${name.value}.`;
     const keys = ctx.keys(body, TARGET_KEYS, at, [{ prefix: `${at}image.`, keys: IMAGE_KEYS }]);
-    const t = parseTargetBody(ctx, keys, `targets.${name.value}.`, undefined, ctx.span(body), defaults);
-    if (t.artifacts.length === 0) ctx.error(body, `targets.${name.value}: missing key artifacts`);
+    const t = parseTargetBody(ctx, keys, `targets.${name.value}.`, ctx.span(body), top);
+    // What it ships: its own artifacts, else the top level's, else the preset's program.
+    const ships = t.artifacts ?? top.artifacts;
+    if (ships ? ships.length === 0 : !presetShips)
+      ctx.error(body, `targets.${name.value}: missing key artifacts`);
     const description = keys.has("description")
       ? ctx.string(keys.get("description"), `targets.${name.value}.description`)?.value
       : undefined;
@@ -502,11 +472,7 @@ function parseData(ctx: Context, node: Node | undefined, prefix: string): DataFi
     let owner: DataFile["owner"];
     const keys = isMap(item) ? ctx.keys(item, DATA_KEYS, `${at}.`) : undefined;
     if (keys) {
-      if (keys.has("from")) {
-        const f = ctx.string(keys.get("from"), `${at}.from`);
-        if (f && (f.value === "context" || f.value === "build")) from = f.value;
-        else if (f) ctx.error(keys.get("from"), `${at}.from: expected context or build`);
-      }
+      if (keys.has("from")) from = ctx.oneOf(keys.get("from"), `${at}.from`, DATA_FROM)?.value ?? from;
       if (!keys.has("src")) ctx.error(item, `${at}: missing key src`);
       else src = dataSource(ctx, keys.get("src"), from, `${at}.src`);
       if (keys.has("dest")) dest = ctx.absPath(keys.get("dest"), `${at}.dest`);
@@ -589,21 +555,9 @@ function parseEssentials(ctx: Context, node: Node | undefined, prefix: string): 
   return e;
 }
 
-function parseImage(ctx: Context, node: Node | undefined, prefix: string, inherit?: ImageSpec): ImageSpec {
-  const spec: ImageSpec = inherit
-    ? {
-        ...inherit,
-        env: [...inherit.env],
-        labels: [...inherit.labels],
-        ports: [...inherit.ports],
-        volumes: [...inherit.volumes],
-      }
-    : { env: [], labels: [], ports: [], volumes: [] };
-  // A target's own artifacts decide its default entrypoint, not the top level's.
-  if (inherit && prefix) {
-    delete spec.entrypoint;
-    delete spec.cmd;
-  }
+/** The image keys one level sets (inheritance and defaults are the plan's). */
+function parseImage(ctx: Context, node: Node | undefined, prefix: string): ImageDocument {
+  const spec: ImageDocument = {};
   if (node === undefined) return spec;
   if (!isMap(node)) {
     ctx.error(node, `${prefix}image: expected a mapping with keys like entrypoint, env, user`);
@@ -630,11 +584,8 @@ function parseImage(ctx: Context, node: Node | undefined, prefix: string, inheri
       ctx.error(first, `${at}.${key}[0]: the program to run cannot be an empty string`);
     spec[key] = words.map((w) => w.value);
   }
-  if (keys.has("env")) {
-    spec.env = mergePairs(spec.env, ctx.stringMap(keys.get("env"), `${at}.env`, ENV_NAME));
-  }
-  if (keys.has("labels"))
-    spec.labels = mergePairs(spec.labels, labels(ctx, keys.get("labels"), `${at}.labels`));
+  if (keys.has("env")) spec.env = ctx.stringMap(keys.get("env"), `${at}.env`, ENV_NAME);
+  if (keys.has("labels")) spec.labels = labels(ctx, keys.get("labels"), `${at}.labels`);
   if (keys.has("user")) {
     const u = ctx.string(keys.get("user"), `${at}.user`, undefined, "name|uid[:group|gid]");
     const problem = u && imageUser(u.value);
@@ -684,12 +635,6 @@ function labels(ctx: Context, node: Node | undefined, what: string): Array<[stri
     if (key && !problem && value) out.push([key.value, value.value]);
   }
   return out;
-}
-
-/** Later pairs replace earlier ones with the same key; linear, for manifests with many labels. */
-function mergePairs(base: Array<[string, string]>, extra: Array<[string, string]>): Array<[string, string]> {
-  const replaced = new Set(extra.map(([k]) => k));
-  return [...base.filter(([k]) => !replaced.has(k)), ...extra];
 }
 
 /** build.image, checked with the parser the LLB uses, so a bad one fails at its line. */

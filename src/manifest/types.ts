@@ -13,7 +13,9 @@ export interface Located<T> {
 }
 
 export type PackageManager = "apk" | "apt" | "none";
-export type PresetName = "c" | "c++" | "go" | "rust" | "zig";
+/** The language presets (their recipes are data in src/plan/presets.ts). */
+export const PRESET_NAMES = ["c", "c++", "go", "rust", "zig"] as const;
+export type PresetName = (typeof PRESET_NAMES)[number];
 
 /** A cache directory kept between builds (RUN --mount=type=cache). */
 export interface CacheMount {
@@ -138,4 +140,62 @@ export interface Manifest {
   build: BuildSpec;
   /** The first target is the default one. */
   targets: Target[];
+}
+
+/** Pairs as written for image.env and image.labels: a target's own are merged over the top level's. */
+type Pairs = Array<[string, string]>;
+
+/**
+ * The image settings one level of the manifest writes (the top level, or a target): only
+ * what it sets. Inheritance and defaults (entrypoint, nonroot user, SSL_CERT_FILE) are the
+ * plan's (src/plan/targets.ts).
+ */
+export interface ImageDocument {
+  entrypoint?: string[];
+  cmd?: string[];
+  env?: Pairs;
+  user?: string;
+  workdir?: string;
+  labels?: Pairs;
+  ports?: string[];
+  volumes?: string[];
+  stopSignal?: string;
+}
+
+/** artifacts, data, essentials and image as one level writes them; absent keys are inherited. */
+export interface TargetDocument {
+  name: string;
+  description?: string;
+  artifacts?: Artifact[];
+  data?: DataFile[];
+  essentials?: Essentials;
+  image: ImageDocument;
+  span: Span;
+}
+
+/** build as written: the preset's packages, env and commands are not in it yet. */
+export interface BuildDocument extends BuildSpec {
+  /** build.cache and build.secrets (each run step already has them): a preset's command gets them too. */
+  cache: CacheMount[];
+  secrets: SecretMount[];
+}
+
+/**
+ * The manifest as written, validated and typed with spans: what parseManifest returns.
+ * The plan expands the preset and applies the image defaults (src/plan/manifest.ts).
+ */
+export interface ManifestDocument {
+  filename: string;
+  source: string;
+  version: 1;
+  name?: Located<string>;
+  preset?: Located<PresetName>;
+  args: BuildArg[];
+  build: BuildDocument;
+  /** The top level's keys: what every target leaves out comes from here. */
+  top: TargetDocument;
+  /** The top level is the first target (it has artifacts, or a preset builds one). */
+  topIsTarget: boolean;
+  /** The targets under `targets:`, in order. */
+  targets: TargetDocument[];
 }

@@ -4,7 +4,7 @@ import { Code, FrontendError } from "../gateway/errors.js";
 import type { ManifestSource } from "../gateway/located.js";
 import { lint, ManifestLocator } from "../lint/index.js";
 import { ManifestError } from "../manifest/errors.js";
-import { parseManifest } from "../manifest/parse.js";
+import { loadManifest } from "../plan/manifest.js";
 import { selectTarget } from "../plan/plan.js";
 import { DESCRIBE_REQUEST, describeAnswer, SUPPORTED } from "./describe.js";
 import { LINT_REQUEST, lintAnswer } from "./lint.js";
@@ -35,7 +35,7 @@ export function answerFor(request: string, source: ManifestSource, target?: stri
   const { filename, text } = source;
   if (request === LINT_REQUEST.name) {
     try {
-      const manifest = parseManifest(text, filename);
+      const manifest = loadManifest(text, filename);
       return lintAnswer({ filename, text, findings: lint(manifest) });
     } catch (err) {
       if (err instanceof ManifestError) {
@@ -44,7 +44,7 @@ export function answerFor(request: string, source: ManifestSource, target?: stri
       throw err;
     }
   }
-  const manifest = parseManifest(text, filename);
+  const manifest = loadManifest(text, filename);
   const where = new ManifestLocator(manifest);
   if (request === TARGETS_REQUEST.name) return targetsAnswer(manifest, where);
   if (request === OUTLINE_REQUEST.name) return outlineAnswer(manifest, selectTarget(manifest, target), where);

@@ -16,8 +16,9 @@ import { lint, lintWarnings, ManifestLocator } from "../../src/lint/index.js";
 import { marshal, normalizeImageRef } from "../../src/llb/index.js";
 import { cleanPath } from "../../src/llb/path.js";
 import { ManifestError } from "../../src/manifest/errors.js";
-import { APP_NAME, ENV_NAME, parseManifest, SECRET_ID, ZONE } from "../../src/manifest/parse.js";
+import { APP_NAME, ENV_NAME, SECRET_ID, ZONE } from "../../src/manifest/parse.js";
 import type { Manifest, Span } from "../../src/manifest/types.js";
+import { loadManifest } from "../../src/plan/manifest.js";
 import { PlanError, type PlanOptions, planBuild } from "../../src/plan/plan.js";
 import type { BuildPlan } from "../../src/plan/types.js";
 import { lintAnswer } from "../../src/subrequests/lint.js";
@@ -74,7 +75,7 @@ export function runCase(given: string, opts: CaseOptions = {}): Outcome {
   }
   const m = stage("parse", () => {
     try {
-      return parseManifest(text, FILENAME);
+      return loadManifest(text, FILENAME);
     } catch (err) {
       if (err instanceof ManifestError) {
         checkManifestError(err, text);
@@ -126,7 +127,7 @@ export function runCase(given: string, opts: CaseOptions = {}): Outcome {
       }),
     );
     checkConfig(config, t.name);
-    // --call outline for this target (answerFor's own parse is left out: it is parseManifest).
+    // --call outline for this target (answerFor's own parse is left out: it is loadManifest).
     stage("outline", () => outlineAnswer(m, t, where));
   }
   stage("lint", () => {

@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { manifestDefinition } from "../../src/graph/definition.js";
-import { parseManifest } from "../../src/manifest/index.js";
+import { loadManifest } from "../../src/plan/manifest.js";
 
 const ROOT = join(import.meta.dirname, "../..");
 // Inside the tree, so the externals (dockerode) resolve from node_modules as they do for dist/.
@@ -136,7 +136,7 @@ describe("scratchkit llb", () => {
     const r = run("llb", HELLO);
     expect([r.status, r.stderr]).toEqual([0, ""]);
     const ops = decoded(r.stdout);
-    const manifest = parseManifest(readFileSync(HELLO, "utf8"), HELLO);
+    const manifest = loadManifest(readFileSync(HELLO, "utf8"), HELLO);
     // as the frontend assembles it: the manifest by its name in the context, no .dockerignore there
     const { digests } = manifestDefinition(
       manifest,

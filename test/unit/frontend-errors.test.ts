@@ -15,7 +15,7 @@ import { BridgeCallError } from "../../src/gateway/client.js";
 import { decodeSourceDetail, FrontendError } from "../../src/gateway/errors.js";
 import { google, moby, pb } from "../../src/gen/proto.js";
 import { local, marshal } from "../../src/llb/index.js";
-import { parseManifest } from "../../src/manifest/parse.js";
+import { loadManifest } from "../../src/plan/manifest.js";
 import { type FakeBridge, gatewayOver, startFakeBridge } from "./fixtures/fake-bridge.js";
 import {
   CONTEXT_ROOT,
@@ -401,7 +401,7 @@ describe("--build-arg the manifest does not declare", () => {
     ])
       expect(isBuiltinArg(n), n).toBe(true);
     for (const n of ["VERSION", "Http_Proxy", "PROXY", "BUILDKIT"]) expect(isBuiltinArg(n), n).toBe(false);
-    const m = parseManifest(manifestWith("args: {A: '1'}"), "scratchkit.yaml");
+    const m = loadManifest(manifestWith("args: {A: '1'}"), "scratchkit.yaml");
     expect(
       undeclaredBuildArgs(
         m,

@@ -11,7 +11,7 @@ import { frontendResult } from "../../src/frontend/dispatch.js";
 import { FrontendError } from "../../src/gateway/errors.js";
 import { moby, pb } from "../../src/gen/proto.js";
 import { manifestDefinition } from "../../src/graph/definition.js";
-import { parseManifest } from "../../src/manifest/index.js";
+import { loadManifest } from "../../src/plan/manifest.js";
 import { type FakeBridge, gatewayOver, startFakeBridge } from "./fixtures/fake-bridge.js";
 
 const MANIFEST = [
@@ -147,7 +147,7 @@ describe("frontend flow against a fake LLBBridge", () => {
     const sent = (solves.at(-1) as moby.buildkit.v1.frontend.SolveRequest).Definition ?? {};
     expect(describeDef(sent).files.length).toBeGreaterThan(0);
     const cli = manifestDefinition(
-      parseManifest(MANIFEST, "scratchkit.yaml"),
+      loadManifest(MANIFEST, "scratchkit.yaml"),
       {
         platform: { os: "linux", architecture: "amd64" },
         // what the fake bridge's ResolveImageConfig answers
@@ -160,7 +160,7 @@ describe("frontend flow against a fake LLBBridge", () => {
     expect(Buffer.from(bytes).equals(Buffer.from(cli.bytes))).toBe(true);
     // and it is not the definition without the .dockerignore
     const unfiltered = manifestDefinition(
-      parseManifest(MANIFEST, "scratchkit.yaml"),
+      loadManifest(MANIFEST, "scratchkit.yaml"),
       {
         platform: { os: "linux", architecture: "amd64" },
         baseEnv: ["PATH=/opt/bin:/usr/bin:/bin", "LANG=C"],

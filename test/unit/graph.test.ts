@@ -3,14 +3,14 @@
 import { describe, expect, it } from "vitest";
 import { pb } from "../../src/gen/proto.js";
 import { manifestDefinition } from "../../src/graph/definition.js";
-import { parseManifest } from "../../src/manifest/index.js";
+import { loadManifest } from "../../src/plan/manifest.js";
 
 const AMD64 = { os: "linux", architecture: "amd64" };
 const ALPINE_HELLO =
   "# syntax=scratchkit/frontend:dev\nbuild:\n  packages: [gcc, musl-dev]\n  run: cc -static -Os -o /out/hello hello.c\nartifacts: [hello]\n";
 
 function decode(text: string, platform = AMD64) {
-  const m = parseManifest(text, "scratchkit.yaml");
+  const m = loadManifest(text, "scratchkit.yaml");
   const marshalled = manifestDefinition(m, { platform });
   const def = pb.Definition.decode(marshalled.bytes);
   const ops = def.def.map((b) => pb.Op.decode(b));
@@ -123,7 +123,7 @@ describe("the image stage", () => {
   ].join("\n");
 
   function fileActions(epoch?: number) {
-    const m = parseManifest(TEXT, "scratchkit.yaml");
+    const m = loadManifest(TEXT, "scratchkit.yaml");
     const { bytes } = manifestDefinition(m, { platform: AMD64, ...(epoch !== undefined ? { epoch } : {}) });
     const ops = pb.Definition.decode(bytes).def.map((b) => pb.Op.decode(b));
     return { ops, actions: ops.find((o) => o.file)?.file?.actions ?? [] };

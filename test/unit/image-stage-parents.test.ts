@@ -4,7 +4,7 @@
 import { describe, expect, it } from "vitest";
 import { pb } from "../../src/gen/proto.js";
 import { manifestDefinition } from "../../src/graph/definition.js";
-import { parseManifest } from "../../src/manifest/index.js";
+import { loadManifest } from "../../src/plan/manifest.js";
 
 const AMD64 = { os: "linux", architecture: "amd64" };
 const TEXT = [
@@ -16,7 +16,7 @@ const TEXT = [
 ].join("\n");
 
 function actions(text = TEXT) {
-  const { bytes } = manifestDefinition(parseManifest(text, "scratchkit.yaml"), { platform: AMD64 });
+  const { bytes } = manifestDefinition(loadManifest(text, "scratchkit.yaml"), { platform: AMD64 });
   const ops = pb.Definition.decode(bytes).def.map((b) => pb.Op.decode(b));
   return { bytes, actions: ops.find((o) => o.file)?.file?.actions ?? [] };
 }

@@ -3,11 +3,11 @@ import { describe, expect, it } from "vitest";
 import { warnRequest } from "../../src/gateway/frontend-client.js";
 import { lint, lintWarnings, ManifestLocator, RULES } from "../../src/lint/index.js";
 import { programOf, simpleCommands } from "../../src/lint/shell.js";
-import { parseManifest } from "../../src/manifest/parse.js";
+import { loadManifest } from "../../src/plan/manifest.js";
 
 /** A manifest from lines (line 1 is the syntax line, so YAML starts on line 2). */
 function m(...lines: string[]) {
-  return parseManifest(["# syntax=scratchkit/frontend:dev", ...lines, ""].join("\n"), "scratchkit.yaml");
+  return loadManifest(["# syntax=scratchkit/frontend:dev", ...lines, ""].join("\n"), "scratchkit.yaml");
 }
 
 const CLEAN = [

@@ -5,7 +5,8 @@ import { describe, expect, it } from "vitest";
 import { OptsError, sourceDateEpoch } from "../../src/gateway/opts.js";
 import { manifestDefinition } from "../../src/graph/definition.js";
 import { imageConfig } from "../../src/image/config.js";
-import { ManifestError, parseManifest } from "../../src/manifest/index.js";
+import { ManifestError } from "../../src/manifest/index.js";
+import { loadManifest } from "../../src/plan/manifest.js";
 import { PlanError, planBuild } from "../../src/plan/plan.js";
 import { checkSpan } from "../fuzz/manifest-pipeline.js";
 import { checkCase } from "../fuzz/manifest-run.js";
@@ -15,7 +16,7 @@ const AMD64 = { os: "linux", architecture: "amd64" };
 
 function rejected(text: string): ManifestError {
   try {
-    parseManifest(text, F);
+    loadManifest(text, F);
   } catch (err) {
     expect(err).toBeInstanceOf(ManifestError);
     const e = err as ManifestError;
@@ -26,7 +27,7 @@ function rejected(text: string): ManifestError {
 }
 
 function planError(text: string, opts: Partial<Parameters<typeof planBuild>[1]> = {}): PlanError {
-  const m = parseManifest(text, F);
+  const m = loadManifest(text, F);
   try {
     manifestDefinition(m, { platform: AMD64, ...opts });
   } catch (err) {
@@ -128,12 +129,12 @@ describe("values the LLB and BuildKit cannot carry are refused at their line", (
       rejected("build: {run: make}\nartifacts: [a]\ndata: [{src: a.txt, owner: '9999999999:0'}]\n").message,
     ).toContain("scratchkit.yaml:3:28: data[0].owner");
     expect(
-      parseManifest("build: {run: make}\nartifacts: [a]\ndata: [{src: b, owner: '4294967294:0'}]\n", F),
+      loadManifest("build: {run: make}\nartifacts: [a]\ndata: [{src: b, owner: '4294967294:0'}]\n", F),
     ).toBeTruthy();
   });
 
   it("refuses a --build-arg value with a NUL at the arg's declaration", () => {
-    const m = parseManifest("args: {V: }\nbuild: {run: make}\nartifacts: [a]\n", F);
+    const m = loadManifest("args: {V: }\nbuild: {run: make}\nartifacts: [a]\n", F);
     expect(() => planBuild(m, { platform: AMD64, buildArgs: new Map([["V", "a\0b"]]) })).toThrow(PlanError);
     try {
       planBuild(m, { platform: AMD64, buildArgs: new Map([["V", "a\0b"]]) });
@@ -191,12 +192,12 @@ describe("what the LLB builder threw as internal errors is a located error", () 
 
 describe("derived names pass their own rules", () => {
   it("names the default target after the first artifact in a form --target accepts", () => {
-    const m = parseManifest("build: {run: make}\nartifacts: ['bin/My Server']\n", F);
+    const m = loadManifest("build: {run: make}\nartifacts: ['bin/My Server']\n", F);
     expect(m.targets[0]?.name).toBe("my-server");
     expect(m.name).toBe("my-server");
     const { plan } = manifestDefinition(m, { platform: AMD64 });
     expect(imageConfig(m, plan).config.Labels?.["org.opencontainers.image.title"]).toBe("my-server");
-    expect(parseManifest("build: {run: make}\nartifacts: ['__']\n", F).targets[0]?.name).toBe("app");
+    expect(loadManifest("build: {run: make}\nartifacts: ['__']\n", F).targets[0]?.name).toBe("app");
   });
 });
 

@@ -9,13 +9,14 @@ import { describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
 import { manifestDefinition } from "../../src/graph/definition.js";
 import { firstInvalidByte } from "../../src/manifest/decode.js";
-import { decodeManifest, ManifestError, parseManifest } from "../../src/manifest/index.js";
+import { decodeManifest, ManifestError } from "../../src/manifest/index.js";
 import { editDistance } from "../../src/manifest/suggest.js";
+import { loadManifest } from "../../src/plan/manifest.js";
 import { PlanError, planBuild } from "../../src/plan/plan.js";
 
 const F = "scratchkit.yaml";
 const AMD64 = { os: "linux", architecture: "amd64" };
-const parse = (text: string) => parseManifest(text, F);
+const parse = (text: string) => loadManifest(text, F);
 
 /** The ManifestError's lines for a manifest that must be rejected. */
 function errors(text: string): string[] {

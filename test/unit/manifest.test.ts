@@ -5,15 +5,16 @@ import { join } from "node:path";
 import { Ajv } from "ajv";
 import { describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
-import { DEFAULT_BUILD_IMAGE, ManifestError, parseManifest } from "../../src/manifest/index.js";
-import { presetRecipe } from "../../src/manifest/presets.js";
+import { DEFAULT_BUILD_IMAGE, ManifestError } from "../../src/manifest/index.js";
+import { loadManifest } from "../../src/plan/manifest.js";
 import { planBuild } from "../../src/plan/plan.js";
+import { presetRecipe } from "../../src/plan/preset.js";
 
 const F = "scratchkit.yaml";
 
 function errorsOf(text: string): string[] {
   try {
-    parseManifest(text, F);
+    loadManifest(text, F);
   } catch (err) {
     expect(err).toBeInstanceOf(ManifestError);
     return (err as ManifestError).message.split("\n");
@@ -22,13 +23,13 @@ function errorsOf(text: string): string[] {
 }
 
 const AMD64 = { os: "linux", architecture: "amd64" };
-const parse = (text: string) => parseManifest(text, F);
+const parse = (text: string) => loadManifest(text, F);
 /** The whole error message. */
 const errors = (text: string): string => errorsOf(text).join("\n");
 
 describe("manifest v1", () => {
   it("reads the three-line hello with Alpine defaults", () => {
-    const m = parseManifest(
+    const m = loadManifest(
       "# syntax=scratchkit/frontend:dev\nbuild:\n  packages: [gcc, musl-dev]\n  run: cc -static -Os -o /out/hello hello.c\nartifacts: [hello]\n",
       F,
     );
@@ -46,7 +47,7 @@ describe("manifest v1", () => {
   });
 
   it("keeps explicit image settings and artifact destinations", () => {
-    const m = parseManifest(
+    const m = loadManifest(
       [
         "name: tool",
         "build:",
