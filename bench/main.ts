@@ -25,6 +25,7 @@ import {
   TOOLCHAIN,
 } from "./lib.js";
 import { profile } from "./profile.js";
+import { project } from "./project.js";
 import { staticCheck } from "./static-check.js";
 import { summary } from "./summary.js";
 import { warm } from "./warm.js";
@@ -38,6 +39,7 @@ const sections: Array<[string, () => Section | Promise<Section>]> = [
   ["frontend", frontendCost],
   ["size", imageSize],
   ["static", staticCheck],
+  ["project", project],
 ];
 
 function machine() {

@@ -3,7 +3,7 @@
 # reachable, so nothing can be pulled: every image is made here.
 #
 #   scratchkit/toolchain:bookworm  Debian bookworm minbase + gcc, libc6-dev,
-#                                  musl-tools, binutils, file, ca-certificates
+#                                  musl-tools, binutils, file, ca-certificates, ccache
 #                                  (mmdebstrap, then docker import)
 #   scratchkit/node:20             toolchain + the host's node 20 and npm, for
 #                                  the build stage (`npm ci`, esbuild/tsc);
@@ -33,7 +33,8 @@ HOST_NPM_DIR="${SCRATCHKIT_HOST_NPM_DIR:-/usr/lib/node_modules/npm}"
 # SELF_SIGNED_CERT_IN_CHAIN.
 HOST_LOCAL_CAS="/usr/local/share/ca-certificates"
 # ca-certificates: for https inside builds (npm registry, apt over https).
-TOOLCHAIN_INCLUDE="gcc,libc6-dev,musl-tools,binutils,file,ca-certificates"
+# ccache: the c/c++ presets compile through it (a cache mount keeps its cache).
+TOOLCHAIN_INCLUDE="gcc,libc6-dev,musl-tools,binutils,file,ca-certificates,ccache"
 IMAGE_PATH_ENV="PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 # Fixed timestamps: mmdebstrap and tar then give the same bytes for the same
 # packages (docker import still stamps its own creation time on the image).
