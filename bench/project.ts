@@ -11,6 +11,7 @@ import {
   benchImage,
   docker,
   madeImages,
+  median,
   mustBuild,
   round,
   type Section,
