@@ -162,7 +162,16 @@ export interface BuildOptions {
 /** `docker buildx build --progress=rawjson`, timed from CLI start to exit. */
 export function build(context: string, o: BuildOptions): Build {
   const iid = join(tempDir("iid"), "iid");
-  const args = ["buildx", "build", "--progress=rawjson", "--iidfile", iid, "-f", join(context, o.file)];
+  // buildx refuses an image ID file with the local and tar exporters.
+  const local = (o.extra ?? []).includes("--output");
+  const args = [
+    "buildx",
+    "build",
+    "--progress=rawjson",
+    ...(local ? [] : ["--iidfile", iid]),
+    "-f",
+    join(context, o.file),
+  ];
   if (o.noCache) args.push("--no-cache");
   if (o.tag) args.push("-t", o.tag);
   args.push(...(o.extra ?? []), context);
