@@ -2,12 +2,15 @@
 import { connectDocker } from "../src/engine/docker.js";
 import { imageContents } from "../src/engine/image-contents.js";
 import { helloContext } from "./fixtures.js";
-import { mustBuild, type Section } from "./lib.js";
+import { benchImage, FRONTEND, mustBuild, type Section } from "./lib.js";
+
+const SK_TAG = benchImage("size-scratchkit");
+const DF_TAG = benchImage("size-dockerfile");
 
 export async function imageSize(): Promise<Section> {
   const ctx = helloContext("size");
-  const sk = mustBuild(ctx, { file: "scratchkit.yaml", tag: "scratchkit-bench/size-scratchkit:latest" });
-  const df = mustBuild(ctx, { file: "Dockerfile", tag: "scratchkit-bench/size-dockerfile:latest" });
+  const sk = mustBuild(ctx, { file: "scratchkit.yaml", tag: SK_TAG });
+  const df = mustBuild(ctx, { file: "Dockerfile", tag: DF_TAG });
   const docker = connectDocker();
   const measure = async (tag: string) => {
     const c = await imageContents(docker, tag);
@@ -20,14 +23,26 @@ export async function imageSize(): Promise<Section> {
       layers: c.layers.length,
     };
   };
-  const a = await measure("scratchkit-bench/size-scratchkit:latest");
-  const b = await measure("scratchkit-bench/size-dockerfile:latest");
+  const a = await measure(SK_TAG);
+  const b = await measure(DF_TAG);
   // The only artifact is /hello: compare with what the build wrote to /out, read back from the image.
   const isArtifact = (e: string) => /^file (\.\/|\/)?hello /.test(e);
   const artifactBytes = Number(a.entries.find(isArtifact)?.split(" ")[2] ?? Number.NaN);
   const extra = a.entries.filter((e) => !isArtifact(e));
+  // The frontend image itself, as `docker image ls` counts it (unpacked; the containerd image
+  // store's inspect Size is the compressed content, reported beside it).
+  const [listed] = await docker.listImages({ filters: { reference: [FRONTEND] } });
+  const frontendImageBytes = listed?.Size;
+  const frontendContentBytes = (await docker.getImage(FRONTEND).inspect()).Size;
   return {
     rows: [
+      {
+        section: "size",
+        metric: `frontend image bytes (${FRONTEND})`,
+        value: frontendImageBytes ?? "unknown",
+        unit: "B",
+        note: `compressed content ${frontendContentBytes} B`,
+      },
       { section: "size", metric: "scratchkit image bytes", value: a.imageBytes, unit: "B" },
       {
         section: "size",
@@ -48,6 +63,13 @@ export async function imageSize(): Promise<Section> {
         note: b.entries.join(", "),
       },
     ],
-    details: { scratchkit: a, dockerfile: b, scratchkitImage: sk.imageId, dockerfileImage: df.imageId },
+    details: {
+      frontendImageBytes,
+      frontendContentBytes,
+      scratchkit: a,
+      dockerfile: b,
+      scratchkitImage: sk.imageId,
+      dockerfileImage: df.imageId,
+    },
   };
 }

@@ -3,7 +3,7 @@
 import { appendFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { helloContext, helloManifest } from "./fixtures.js";
-import { type Build, docker, mustBuild, ranSteps, type Section } from "./lib.js";
+import { type Build, benchImage, docker, mustBuild, ranSteps, type Section } from "./lib.js";
 
 /** Exec steps are the plan's `[build i/n] ...` vertices. */
 const isExec = (name: string) => name.startsWith("[build ");
@@ -12,7 +12,7 @@ export function incremental(): Section {
   const ctx = helloContext("incremental");
   const opts = {
     file: "scratchkit.yaml",
-    tag: "scratchkit-bench/incremental:latest",
+    tag: benchImage("incremental"),
     expectFrontendDone: true,
   };
   mustBuild(ctx, opts);

@@ -19,10 +19,18 @@ export const DOCKER = dockerCli();
 export const FRONTEND = process.env.SCRATCHKIT_FRONTEND_IMAGE ?? "scratchkit/frontend:dev";
 export const TOOLCHAIN = process.env.SCRATCHKIT_TOOLCHAIN_IMAGE ?? "scratchkit/toolchain:bookworm";
 export const NODE_RUNTIME = process.env.SCRATCHKIT_NODE_RUNTIME_IMAGE ?? "scratchkit/node-runtime:20";
+/**
+ * Images the bench makes are tagged after FRONTEND's tag (scratchkit-bench/<name>:<tag>), so
+ * benches of several branches on one engine never build over each other's images.
+ */
+const SUFFIX = (FRONTEND.split("/").pop()?.split(":")[1] ?? "latest").replace(/[^A-Za-z0-9_.-]/g, "-");
+export function benchImage(name: string): string {
+  return `scratchkit-bench/${name}:${SUFFIX}`;
+}
 /** The bench's own frontend image: FRONTEND with debug logging, so it reports its cost. */
-export const BENCH_FRONTEND = "scratchkit-bench/frontend:debug";
+export const BENCH_FRONTEND = benchImage("frontend-debug");
 export const DOCKERD_LOG = process.env.SCRATCHKIT_DOCKERD_LOG ?? "/var/log/scratchkit-dockerd.log";
-export const RUNS = Math.max(1, Number.parseInt(process.env.SCRATCHKIT_BENCH_RUNS ?? "5", 10) || 5);
+export const RUNS = Math.max(1, Number.parseInt(process.env.SCRATCHKIT_BENCH_RUNS ?? "7", 10) || 7);
 
 /** Image ids and tags the bench made; removed at the end. */
 export const madeImages = new Set<string>();
@@ -154,7 +162,16 @@ export interface BuildOptions {
 /** `docker buildx build --progress=rawjson`, timed from CLI start to exit. */
 export function build(context: string, o: BuildOptions): Build {
   const iid = join(tempDir("iid"), "iid");
-  const args = ["buildx", "build", "--progress=rawjson", "--iidfile", iid, "-f", join(context, o.file)];
+  // buildx refuses an image ID file with the local and tar exporters.
+  const local = (o.extra ?? []).includes("--output");
+  const args = [
+    "buildx",
+    "build",
+    "--progress=rawjson",
+    ...(local ? [] : ["--iidfile", iid]),
+    "-f",
+    join(context, o.file),
+  ];
   if (o.noCache) args.push("--no-cache");
   if (o.tag) args.push("-t", o.tag);
   args.push(...(o.extra ?? []), context);

@@ -1,7 +1,9 @@
 // `npm run bench`: scratchkit against the Dockerfile way on the same engine (issue 5). Prints a
 // table and writes the same as JSON (bench/results/latest.json). Knobs: SCRATCHKIT_BENCH_RUNS
-// (default 5), SCRATCHKIT_BENCH_ONLY (comma list of sections), SCRATCHKIT_FRONTEND_IMAGE,
-// SCRATCHKIT_BENCH_DOCKERFILE_FRONTEND (a Dockerfile frontend image to compare warm rebuilds with).
+// (default 7), SCRATCHKIT_BENCH_ONLY (comma list of sections), SCRATCHKIT_FRONTEND_IMAGE,
+// SCRATCHKIT_BUILDKIT_DIR (where dockerfile-frontend.xz is: the official frontend the bench wraps
+// and compares with; default ../shared/buildkit/), SCRATCHKIT_BENCH_DOCKERFILE_FRONTEND (an image
+// to use as that anchor instead). The top-level `summary` holds issue 13's figures.
 import { execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
@@ -24,7 +26,9 @@ import {
   TOOLCHAIN,
 } from "./lib.js";
 import { profile } from "./profile.js";
+import { project } from "./project.js";
 import { staticCheck } from "./static-check.js";
+import { summary } from "./summary.js";
 import { warm } from "./warm.js";
 
 const OUT = process.env.SCRATCHKIT_BENCH_OUT ?? "bench/results/latest.json";
@@ -37,6 +41,7 @@ const sections: Array<[string, () => Section | Promise<Section>]> = [
   ["size", imageSize],
   ["static", staticCheck],
   ["buildkitd", buildkitd],
+  ["project", project],
 ];
 
 function machine() {
@@ -110,7 +115,9 @@ async function main(): Promise<void> {
   const rows = Object.values(results).flatMap((s) => s.rows);
   const missed = rows.filter((r) => r.met === false);
   const prof = profile(results);
+  const sum = summary(results);
   const doc = {
+    summary: sum,
     date: started.toISOString(),
     machine: m,
     config: { runs: RUNS, frontend: FRONTEND, toolchain: TOOLCHAIN },
@@ -128,6 +135,9 @@ async function main(): Promise<void> {
     table(rows),
     "",
     missed.length ? `targets missed: ${doc.missed.join("; ")}` : "all targets met",
+    "",
+    "summary:",
+    ...Object.entries(sum).map(([k, v]) => `  ${k.padEnd(30)} ${v ?? "not measured"}`),
     "",
     "profile (medians, ms):",
     ...prof.lines.map((l) => `  ${l}`),

@@ -2,19 +2,19 @@
 // getaddrinfo(), getpwnam(), getgrnam()... and a FROM scratch image has none of them. The ELF
 // headers cannot show this, so the file's bytes are scanned for the strings glibc's NSS code
 // carries — a separate, explicitly bounded scan, run only for glibc static binaries.
-import { MAX_PHDR_TABLE, PT_LOAD } from "./constants.js";
-import { hasElfMagic, parseHeader, parseProgramHeaders, phdrTableRange } from "./header.js";
 import { BoundedReader } from "./reader.js";
+import { scanRegions } from "./scan-regions.js";
 import type { ByteSource, Report } from "./types.js";
 
 /** Bytes per read: one ReadFile round trip in the frontend. */
 export const HAZARD_CHUNK = 65536;
 /**
- * Default cap of the scan (256 chunks). Only read-only loaded segments are scanned, typically
- * 0.6–1 MB in a glibc static program (text + rodata); only a program with more than 16 MiB of
- * code and constants reaches the cap, and then the scan says it is incomplete (a warning).
+ * Cap of the scan, headers included (16 chunks). A glibc static program's .rodata is 110–130 KB;
+ * only a stripped program with more than about 1 MiB of constants (or an unstripped one with that
+ * much in small objects and literals) reaches it, and then the scan says it is incomplete (a
+ * warning).
  */
-export const HAZARD_BUDGET = 16 << 20;
+export const HAZARD_BUDGET = 1 << 20;
 
 /**
  * Strings only glibc's NSS code contains (checked against gcc -static builds: puts/printf/iconv/
@@ -45,7 +45,7 @@ export interface HazardScan {
   libraries: string[];
   /** Whether glibc's own strings were seen (a cross-check of the ABI-tag detection). */
   glibcConfirmed: boolean;
-  /** Bytes read: headers plus the read-only segments scanned; never above the budget. */
+  /** Bytes read: headers (and the symbol table when read) plus the ranges scanned; never above the budget. */
   bytesRead: number;
   /** false when the cap, a read error or unreadable headers stopped the scan early. */
   complete: boolean;
@@ -68,21 +68,11 @@ export function needsHazardScan(r: Report): boolean {
   return (k === "static" || k === "static-pie") && r.abiTag !== undefined;
 }
 
-/** p_flags PF_W: writable segments (.data, .bss) hold no string literals. */
-const PF_W = 2;
-/** Headers needed to find the segments: the first page and the program header table (≤ 64 KiB). */
-const HEADER_READ = 4096;
-
-interface Region {
-  offset: number;
-  length: number;
-}
-
 /**
- * Scans the read-only PT_LOAD segments (where .rodata, and so every string literal, lives) in
- * file order, one chunk per read, until an NSS marker, their end, or the budget. Writable
- * segments and unloaded sections (.symtab, .debug_*) are skipped: a 50 MB .data array or debug
- * info costs nothing. Never throws: a failing source or unparsable headers end the scan as
+ * Scans where string literals live (./scan-regions.ts: .rodata minus big data objects, or the
+ * read-only data segments) in file order, one chunk per read, until an NSS marker, their end, or
+ * the budget: code, .data, .eh_frame and debug info cost nothing, so a 50 MB program reads what
+ * a small one does. Never throws: a failing source or unparsable headers end the scan as
  * incomplete. Chunks overlap by twice the longest string we match, so a marker split across two
  * reads is still found.
  */
@@ -90,8 +80,8 @@ export async function scanGlibcHazard(src: ByteSource, opts: HazardOptions = {})
   const budget = positive(opts.budget, HAZARD_BUDGET);
   const chunk = Math.min(positive(opts.chunk, HAZARD_CHUNK), budget);
   const found: Found = { nss: new Set<string>(), libraries: new Set<string>(), glibc: false };
-  const headers = new BoundedReader(src, Math.min(budget, HEADER_READ + MAX_PHDR_TABLE));
-  const regions = await readOnlyRegions(headers);
+  const headers = new BoundedReader(src, budget);
+  const regions = await scanRegions(headers, budget);
   let bytesRead = headers.bytesRead;
   let complete = regions !== undefined;
   scan: for (const region of regions ?? []) {
@@ -132,33 +122,6 @@ export async function scanGlibcHazard(src: ByteSource, opts: HazardOptions = {})
     bytesRead,
     complete,
   };
-}
-
-/** File ranges of the non-writable PT_LOAD segments, sorted and merged; undefined if unreadable. */
-async function readOnlyRegions(reader: BoundedReader): Promise<Region[] | undefined> {
-  try {
-    const first = await reader.read(0, HEADER_READ);
-    if (!hasElfMagic(first)) return undefined;
-    const h = parseHeader(first);
-    const pt = phdrTableRange(h);
-    const table = await reader.read(pt.offset, pt.length);
-    if (table.length < pt.length) return undefined;
-    const loads = parseProgramHeaders(table, h)
-      .filter((p) => p.type === PT_LOAD && (p.flags & PF_W) === 0 && p.filesz > 0)
-      .filter((p) => Number.isSafeInteger(p.offset + p.filesz))
-      .map((p) => ({ offset: p.offset, length: p.filesz }))
-      .sort((a, b) => a.offset - b.offset);
-    const merged: Region[] = [];
-    for (const r of loads) {
-      const last = merged[merged.length - 1];
-      if (last && r.offset <= last.offset + last.length) {
-        last.length = Math.max(last.length, r.offset + r.length - last.offset);
-      } else merged.push({ ...r });
-    }
-    return merged;
-  } catch {
-    return undefined; // the verdict already judged the headers; a scan never adds an error
-  }
 }
 
 function positive(v: number | undefined, fallback: number): number {

@@ -29,6 +29,8 @@ export interface ElfHeader {
   phnum: number;
   shentsize: number;
   shnum: number;
+  /** e_shstrndx: the section holding section names (SHN_XINDEX 0xffff: in section 0's sh_link). */
+  shstrndx: number;
 }
 
 export interface ProgramHeader {
@@ -71,6 +73,7 @@ export function parseHeader(bytes: Uint8Array): ElfHeader {
     phnum: d.u16(flagsAt + 8),
     shentsize: d.u16(flagsAt + 10),
     shnum: d.u16(flagsAt + 12),
+    shstrndx: d.u16(flagsAt + 14),
   };
 }
 

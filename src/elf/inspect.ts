@@ -40,6 +40,22 @@ const TYPE_NAMES: Record<number, string> = {
   [ET_CORE]: "ET_CORE (core dump)",
 };
 
+/** Files up to this size (when known) are read whole at once: one round trip in the frontend. */
+const WHOLE_FILE_READ = 32768;
+
+/**
+ * The first read: the first page, or the whole file when its size is known, small and within half
+ * the budget. A small program's section headers sit at its end, so reading it whole turns the
+ * 3-4 reads a verdict takes into one (each is a ReadFile round trip through the bridge).
+ */
+function firstRead(reader: BoundedReader): number {
+  const page = Math.min(FIRST_READ, reader.budget);
+  const size = reader.size;
+  return size !== undefined && size > page && size <= Math.min(WHOLE_FILE_READ, reader.budget / 2)
+    ? size
+    : page;
+}
+
 /**
  * Classify one artifact's linkage reading at most `budget` bytes (default 64 KiB) from `src`.
  * Never throws: a corrupt, truncated or hostile file, or a failing source, yields kind "invalid".
@@ -62,7 +78,7 @@ export async function inspectElf(src: ByteSource, opts: InspectOptions = {}): Pr
 async function inspect(reader: BoundedReader, platform: Platform | undefined): Promise<Report> {
   if (reader.budget < MIN_BUDGET)
     throw new ElfError(`read budget ${reader.budget} is below ${MIN_BUDGET} bytes`);
-  const first = await reader.read(0, Math.min(FIRST_READ, reader.budget));
+  const first = await reader.read(0, firstRead(reader));
   if (!hasElfMagic(first)) {
     const verdict = hasShebang(first)
       ? { kind: "script" as const, interpreter: shebangInterpreter(first) }

@@ -29,6 +29,46 @@ export async function sectionTableRange(
   return { offset: h.shoff, length };
 }
 
+export interface SectionHeader {
+  /** sh_name: offset of the name in the section name table. */
+  name: number;
+  type: number;
+  flags: bigint;
+  addr: bigint;
+  offset: number;
+  size: number;
+  link: number;
+  entsize: number;
+}
+
+/** sh_flags bits. */
+export const SHF_WRITE = 1n;
+export const SHF_ALLOC = 2n;
+export const SHF_EXECINSTR = 4n;
+
+/** Every entry of a section header table already read (Elf32_Shdr / Elf64_Shdr). */
+export function parseSectionHeaders(table: Uint8Array, h: ElfHeader): SectionHeader[] {
+  const d = new Decoder(table, h.elfClass, h.data, "section header table");
+  const is64 = h.elfClass === 2;
+  const at = is64
+    ? { flags: 8, addr: 16, offset: 24, size: 32, link: 40, entsize: 56 }
+    : { flags: 8, addr: 12, offset: 16, size: 20, link: 24, entsize: 36 };
+  const out: SectionHeader[] = [];
+  for (let p = 0; p + h.shentsize <= table.length; p += h.shentsize) {
+    out.push({
+      name: d.u32(p),
+      type: d.u32(p + 4),
+      flags: is64 ? d.u64(p + at.flags) : BigInt(d.u32(p + at.flags)),
+      addr: d.word(p + at.addr),
+      offset: toOffset(d.word(p + at.offset)),
+      size: toOffset(d.word(p + at.size)),
+      link: d.u32(p + at.link),
+      entsize: toOffset(d.word(p + at.entsize)),
+    });
+  }
+  return out;
+}
+
 export interface SymbolInfo {
   /** No SHT_SYMTAB section. */
   stripped: boolean;
@@ -39,9 +79,6 @@ export interface SymbolInfo {
    */
   strippableBytes: number;
 }
-
-/** sh_flags SHF_ALLOC: the section is loaded at run time, so strip keeps it. */
-const SHF_ALLOC = 2n;
 
 /**
  * Symbol facts from section types and sizes alone. Returns undefined when the table does not fit
@@ -62,25 +99,12 @@ export async function symbolInfo(
     throw e;
   }
   if (table.length < range.length) throw new ElfError("truncated: section header table beyond end of file");
-  const d = new Decoder(table, h.elfClass, h.data, "section header table");
-  const is64 = h.elfClass === 2;
-  // Elf64_Shdr / Elf32_Shdr field offsets
-  const at = is64 ? { flags: 8, size: 32, link: 40 } : { flags: 8, size: 20, link: 24 };
-  const sections: Array<{ type: number; alloc: boolean; size: number; link: number }> = [];
-  for (let p = 0; p + h.shentsize <= table.length; p += h.shentsize) {
-    const flags = is64 ? d.u64(p + at.flags) : BigInt(d.u32(p + at.flags));
-    sections.push({
-      type: d.u32(p + 4),
-      alloc: (flags & SHF_ALLOC) !== 0n,
-      size: toOffset(d.word(p + at.size)),
-      link: d.u32(p + at.link),
-    });
-  }
+  const sections = parseSectionHeaders(table, h);
   let strippable = 0;
   const counted = new Set<number>();
   const count = (i: number) => {
     const s = sections[i];
-    if (!s || s.alloc || counted.has(i) || !Number.isFinite(s.size)) return;
+    if (!s || (s.flags & SHF_ALLOC) !== 0n || counted.has(i) || !Number.isFinite(s.size)) return;
     counted.add(i);
     strippable += s.size;
   };

@@ -241,7 +241,7 @@ describe.skipIf(!hasTool("gcc"))("mutations of real gcc outputs", () => {
         await run(b);
       }
     }
-  });
+  }, 60_000);
 
   it("random byte corruption of headers, program headers and dynamic data never throws or overreads", async () => {
     let seed = 0x5eed;

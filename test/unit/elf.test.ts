@@ -224,3 +224,36 @@ describe.skipIf(!HAVE_GCC)("ELF inspection of gcc outputs", () => {
     }
   }, 120_000);
 });
+
+describe.skipIf(!hasTool("musl-gcc", "-v"))("a small program is judged in one read", () => {
+  it("reads a musl hello (under 32 KiB, size known) whole in one call, the same verdict as page by page", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "scratchkit-elf-one-read-"));
+    try {
+      writeFileSync(
+        join(dir, "hello.c"),
+        '#include <stdio.h>\nint main(void) { puts("hello"); return 0; }\n',
+      );
+      sh("musl-gcc", ["-static", "-Os", "-s", "-o", "hello", "hello.c"], dir);
+      const bytes = readFileSync(join(dir, "hello"));
+      expect(bytes.length).toBeLessThanOrEqual(32768);
+      const calls: Array<[number, number]> = [];
+      const counted = (size?: number): ByteSource => ({
+        ...(size === undefined ? {} : { size }),
+        read: async (o, n) => {
+          calls.push([o, n]);
+          return bytes.subarray(o, o + n);
+        },
+      });
+      const whole = await inspectElf(counted(bytes.length));
+      expect(calls).toEqual([[0, bytes.length]]);
+      calls.length = 0;
+      // Without a known size it still reads page by page (a 50 MB file must not be read whole).
+      const paged = await inspectElf(counted());
+      expect(calls.length).toBeGreaterThan(1);
+      expect(whole.verdict).toEqual(paged.verdict);
+      expect(whole.verdict.kind).toBe("static");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
