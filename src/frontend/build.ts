@@ -156,12 +156,10 @@ async function buildAndVerify(b: Graphed): Promise<void> {
   logVerdicts(gate);
   await warn(b, gate);
   const failures = [...shipped.failures, ...gate.failures];
+  // file:line:col in the message itself: the Engine API's errorDetail carries only the message.
   if (failures.length > 0) {
-    throw new LocatedError(
-      failures.map((f) => f.message).join("\n"),
-      Code.FailedPrecondition,
-      failures.map((f) => f.artifact.span),
-    );
+    const at = failures.map((f) => ({ span: f.artifact.span, message: f.message }));
+    throw LocatedError.at(at, Code.FailedPrecondition);
   }
 }
 

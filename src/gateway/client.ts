@@ -1,16 +1,14 @@
 // Typed promise wrapper over BuildKit's LLBBridge gRPC service, using the
-// statically generated protobuf codecs (no runtime .proto parsing) and unary calls over
-// node:http2 (./h2-unary.ts).
-import { connect as netConnect } from "node:net";
-import type { Duplex } from "node:stream";
+// statically generated protobuf codecs (no runtime .proto parsing).
+import * as grpc from "@grpc/grpc-js";
 import { type fsutil, google, moby, type pb } from "../gen/proto.js";
-import { type CallFailure, GRPC_INTERNAL, GRPC_UNKNOWN, h2Channel, type UnaryChannel } from "./h2-unary.js";
 
 const fe = moby.buildkit.v1.frontend;
 
 export const LLB_BRIDGE_SERVICE = "moby.buildkit.v1.frontend.LLBBridge";
-/** BuildKit's gateway server limit in both directions (containerd defaults: 16 MiB). */
+/** BuildKit's gateway server limit in both directions (containerd defaults: 16 MiB); grpc-js receives only 4 MiB by default. */
 export const MAX_MESSAGE_BYTES = 16 << 20;
+const STATUS_DETAILS_KEY = "grpc-status-details-bin";
 
 export type Status = google.rpc.Status.$Properties;
 export type Result = moby.buildkit.v1.frontend.Result.$Properties;
@@ -46,12 +44,12 @@ function toBuffer(u: Uint8Array): Buffer {
 }
 
 /** Reads the google.rpc.Status a gRPC failure carries (code, message and any `grpc-status-details-bin` details). */
-export function statusFromServiceError(err: CallFailure): google.rpc.Status {
-  const code = typeof err.code === "number" ? err.code : GRPC_UNKNOWN;
+export function statusFromServiceError(err: Partial<grpc.ServiceError>): google.rpc.Status {
+  const code = typeof err.code === "number" ? err.code : grpc.status.UNKNOWN;
   const message = err.details ?? err.message ?? "";
-  const raw = err.statusDetails;
+  const raw = err.metadata?.get(STATUS_DETAILS_KEY)[0];
   let details: google.protobuf.Any.$Properties[] = [];
-  if (raw !== undefined) {
+  if (raw !== undefined && typeof raw !== "string") {
     try {
       details = google.rpc.Status.decode(raw).details;
     } catch {
@@ -69,7 +67,7 @@ export class BridgeCallError extends Error {
   readonly status: google.rpc.Status;
   readonly method: string;
 
-  constructor(method: string, err: CallFailure) {
+  constructor(method: string, err: Partial<grpc.ServiceError>) {
     const status = statusFromServiceError(err);
     super(`${method}: ${status.message}`, { cause: err });
     this.method = method;
@@ -108,47 +106,45 @@ function message<T>(codec: { encode(m: T): { finish(): Uint8Array } }) {
  * missing or zero code becomes 2 (Unknown). The one place that mapping is made.
  */
 export function returnableCode(code: number | null | undefined): number {
-  return code ? code : GRPC_UNKNOWN;
-}
-
-/** Where the bridge is: `unix:<path>` (the stdio splice, tests) or a stream that already is the connection. */
-export type BridgeTarget = string | (() => Duplex);
-
-function connection(target: BridgeTarget): () => Duplex {
-  if (typeof target !== "string") return target;
-  if (!target.startsWith("unix:")) throw new Error(`bridge target must be unix:<path>, got ${target}`);
-  const path = target.slice("unix:".length);
-  return () => netConnect(path);
+  return code ? code : grpc.status.UNKNOWN;
 }
 
 /** Promise-based LLBBridge client. One instance per connection. */
 export class BridgeClient {
-  readonly #channel: UnaryChannel;
+  readonly #client: grpc.Client;
 
-  constructor(target: BridgeTarget, maxMessageBytes = MAX_MESSAGE_BYTES) {
-    this.#channel = h2Channel(connection(target), maxMessageBytes);
+  constructor(target: string, options: grpc.ChannelOptions = {}) {
+    this.#client = new grpc.Client(target, grpc.credentials.createInsecure(), {
+      // BuildKit's server does not care, but a unix path is not a valid :authority.
+      "grpc.default_authority": "localhost",
+      "grpc.max_receive_message_length": MAX_MESSAGE_BYTES,
+      "grpc.max_send_message_length": MAX_MESSAGE_BYTES,
+      // The piped connection cannot be re-established, so never let the channel drop it for idleness.
+      "grpc.client_idle_timeout_ms": 2 ** 31 - 1,
+      ...options,
+    });
   }
 
-  async #call<Req, Res>(
+  #call<Req, Res>(
     method: string,
     codecs: [Codec<Req, unknown>, Codec<unknown, Res>],
     req: Req,
   ): Promise<Res> {
     const [reqCodec, resCodec] = codecs;
-    let bytes: Buffer;
-    try {
-      bytes = await this.#channel.call(`/${LLB_BRIDGE_SERVICE}/${method}`, message(reqCodec)(req));
-    } catch (err) {
-      throw new BridgeCallError(method, err as CallFailure);
-    }
-    try {
-      return resCodec.decode(bytes);
-    } catch (err) {
-      throw new BridgeCallError(method, {
-        code: GRPC_INTERNAL,
-        details: `could not decode the response: ${err instanceof Error ? err.message : String(err)}`,
-      });
-    }
+    return new Promise<Res>((resolve, reject) => {
+      this.#client.makeUnaryRequest<Req, Res>(
+        `/${LLB_BRIDGE_SERVICE}/${method}`,
+        message(reqCodec),
+        (buf) => resCodec.decode(buf),
+        req,
+        (err, res) => {
+          if (err) reject(new BridgeCallError(method, err));
+          else if (res === undefined)
+            reject(new BridgeCallError(method, { code: 13, details: "empty response" }));
+          else resolve(res);
+        },
+      );
+    });
   }
 
   ping(): Promise<PongResponse> {
@@ -227,6 +223,6 @@ export class BridgeClient {
   }
 
   close(): void {
-    this.#channel.close();
+    this.#client.close();
   }
 }

@@ -1,8 +1,8 @@
 // The stdio transport. BuildKit serves the LLBBridge as cleartext HTTP/2 (prior
-// knowledge) over the frontend's stdin/stdout. We listen on a unix socket file, let
-// the bridge client (./h2-unary.ts over node:http2) connect to it, and splice that
-// single connection to stdin/stdout: this keeps stdin's end (BuildKit gone) and
-// stdout's errors in one place. (Verified with Docker Engine 28.5.)
+// knowledge) over the frontend's stdin/stdout. grpc-js cannot dial a pair of
+// pipes, so we listen on a unix socket file, let grpc-js connect to it, and
+// splice that single connection to stdin/stdout. (Verified with Docker Engine
+// 28.5; `unix-abstract:` targets are not accepted by grpc-js 1.14.7.)
 import { mkdtempSync, rmSync } from "node:fs";
 import { createServer, type Server, type Socket } from "node:net";
 import { tmpdir } from "node:os";
@@ -14,7 +14,7 @@ import { log } from "../log.js";
 export type PipeEndReason =
   /** The peer (BuildKit) closed our input: the build is over or cancelled. */
   | "input-ended"
-  /** The local HTTP/2 client closed its connection (normally after Return). */
+  /** The local grpc-js side closed its connection (normally after Return). */
   | "socket-closed"
   /** close() was called. */
   | "closed"
@@ -22,7 +22,7 @@ export type PipeEndReason =
   | "error";
 
 export interface StdioPipe {
-  /** BridgeClient target for the piped connection, `unix:<socketPath>`. */
+  /** grpc-js target for the piped connection, `unix:<socketPath>`. */
   readonly target: string;
   readonly socketPath: string;
   /** Resolves once, when the connection ends for any reason; everything is cleaned up by then. */
@@ -150,7 +150,7 @@ export interface ConnectStdioOptions extends PipeOptions {
   onInputEnded?: () => void;
 }
 
-/** Splices process.stdin/stdout to a unix socket for the bridge client. */
+/** Splices process.stdin/stdout to a unix socket for the grpc-js client. */
 export async function connectStdio(options: ConnectStdioOptions = {}): Promise<StdioPipe> {
   const pipe = await pipeStdioToSocket(process.stdin, process.stdout, options);
   void pipe.ended.then((reason) => {

@@ -1,5 +1,4 @@
 import type { CacheMount, PackageManager, PresetName } from "../manifest/types.js";
-import { CCACHE_ENV, CCACHE_MOUNT, parallelCompile } from "./parallel-compile.js";
 
 type Pairs = Array<[string, string]>;
 
@@ -24,23 +23,29 @@ export interface Preset {
 
 const cache = (path: string, id: string): CacheMount => ({ path, id, sharing: "shared" });
 const onEvery = <T>(value: T): Record<PackageManager, T> => ({ apk: value, apt: value, none: value });
-const cEnv = (cc: string): Pairs => [["CC", cc], ["CFLAGS", "-Os"], ...CCACHE_ENV];
+const cEnv = (cc: string): Pairs => [
+  ["CC", cc],
+  ["CFLAGS", "-Os"],
+];
 
 export const PRESETS: Readonly<Record<PresetName, Preset>> = {
   c: {
-    packages: { apk: ["gcc", "musl-dev", "ccache"], apt: ["gcc", "musl-tools", "ccache"], none: [] },
+    packages: { apk: ["gcc", "musl-dev"], apt: ["gcc", "musl-tools"], none: [] },
     // Debian's glibc cannot link NSS users fully static; musl-gcc wraps gcc with musl.
     env: { apk: cEnv("cc"), apt: cEnv("musl-gcc"), none: cEnv("musl-gcc") },
-    run: (_, out) => [parallelCompile({ compiler: "CC", flags: "CFLAGS", patterns: ["*.c"], out })],
-    cache: [CCACHE_MOUNT],
+    run: (_, out) => [`$CC $CFLAGS -static -s -o ${out} $(find . -name '*.c' | sort)`],
+    cache: [],
   },
   "c++": {
-    packages: { apk: ["g++", "musl-dev", "ccache"], apt: ["g++", "ccache"], none: [] },
-    env: onEvery<Pairs>([["CXX", "g++"], ["CXXFLAGS", "-Os"], ...CCACHE_ENV]),
+    packages: { apk: ["g++", "musl-dev"], apt: ["g++"], none: [] },
+    env: onEvery<Pairs>([
+      ["CXX", "g++"],
+      ["CXXFLAGS", "-Os"],
+    ]),
     run: (_, out) => [
-      parallelCompile({ compiler: "CXX", flags: "CXXFLAGS", patterns: ["*.cpp", "*.cc", "*.cxx"], out }),
+      `$CXX $CXXFLAGS -static -s -o ${out} $(find . \\( -name '*.cpp' -o -name '*.cc' -o -name '*.cxx' \\) | sort)`,
     ],
-    cache: [CCACHE_MOUNT],
+    cache: [],
   },
   go: {
     packages: { apk: ["go"], apt: ["golang-go"], none: [] },

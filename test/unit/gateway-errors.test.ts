@@ -76,7 +76,7 @@ describe("error statuses", () => {
       type_url: "github.com/moby/buildkit/errdefs.Vertex+json",
       value: Buffer.from('{"digest":"sha256:abc"}'),
     });
-    const bce = new BridgeCallError("Solve", { code: 2, details: "exit code: 1" });
+    const bce = new BridgeCallError("Solve", { code: 2, details: "exit code: 1", metadata: undefined });
     bce.status.details = [vertex];
     expect(statusFromError(bce)).toEqual(
       google.rpc.Status.create({ code: 2, message: "exit code: 1", details: [vertex] }),
