@@ -19,7 +19,7 @@ RUN node scripts/gen-proto.mjs && node scripts/bundle.mjs
 FROM ${RUNTIME_IMAGE}
 COPY --from=build /app/dist/frontend.cjs /app/frontend.cjs
 # Tells BuildKit which gateway features this frontend understands (see the buildkit notes).
-LABEL moby.buildkit.frontend.caps="moby.buildkit.frontend.inputs,moby.buildkit.frontend.subrequests"
+LABEL moby.buildkit.frontend.caps="moby.buildkit.frontend.inputs,moby.buildkit.frontend.subrequests,moby.buildkit.frontend.contexts"
 LABEL org.opencontainers.image.title="scratchkit frontend" \
       org.opencontainers.image.description="BuildKit frontend: a YAML manifest becomes a verified FROM scratch image"
 ENV NODE_ENV=production

@@ -8,8 +8,10 @@ const files = [
   "buildkit/caps.proto",
   "buildkit/worker.proto",
   "buildkit/gateway.proto",
+  "buildkit/control.proto",
   "fsutil/stat.proto",
   "google/protobuf/any.proto",
+  "google/protobuf/timestamp.proto",
   "google/rpc/status.proto",
   "scratchkit/farm/v1/farm.proto",
 ];

@@ -24,12 +24,15 @@ import { requireArtifacts } from "./artifacts.js";
 import { resolveBase } from "./base-image.js";
 import { undeclaredArgsWarning, undeclaredBuildArgs } from "./build-args.js";
 import { contextDataDirs, listContext, requireContextData } from "./context-data.js";
+import type { MainContext } from "./main-context.js";
 import { solveMarshalled } from "./solve.js";
 
-/** What the frontend read before building: the manifest, and the .dockerignore that applies. */
+/** What the frontend read before building: the manifest, the .dockerignore that applies, the context. */
 export interface BuildInput {
   source: ManifestSource;
   dockerignore: string;
+  /** Default: the client's local directory named by the contextkey option. */
+  context?: MainContext;
 }
 
 /** After load: the parsed manifest, the target platform and the filtered context. */
@@ -79,11 +82,12 @@ function load(client: FrontendClient, config: BuildConfig, input: BuildInput): L
 }
 
 function contextOptions(b: Pick<Loaded, "client" | "config" | "input">): ContextOptions {
-  return {
-    dockerignore: b.input.dockerignore,
-    contextKey: b.config.contextKey,
-    sessionId: b.client.buildOpts().sessionId,
-  };
+  const context = b.input.context;
+  const common = { dockerignore: b.input.dockerignore, sessionId: b.client.buildOpts().sessionId };
+  if (context === undefined || context.kind === "local")
+    return { ...common, contextKey: context?.key ?? b.config.contextKey };
+  // The manifest is left out of a remote context as it is of a local one.
+  return { ...common, remote: context.state, manifestPath: context.manifestPath };
 }
 
 /** Resolves the build image (overlapping with listing the context's data), plans, checks the data is there. */
@@ -135,12 +139,10 @@ async function buildAndVerify(b: Graphed): Promise<void> {
   logVerdicts(gate);
   await warn(b, gate);
   const failures = [...shipped.failures, ...gate.failures];
+  // file:line:col in the message itself: the Engine API's errorDetail carries only the message.
   if (failures.length > 0) {
-    throw new LocatedError(
-      failures.map((f) => f.message).join("\n"),
-      Code.FailedPrecondition,
-      failures.map((f) => f.artifact.span),
-    );
+    const at = failures.map((f) => ({ span: f.artifact.span, message: f.message }));
+    throw LocatedError.at(at, Code.FailedPrecondition);
   }
 }
 

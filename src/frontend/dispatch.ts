@@ -10,7 +10,8 @@ import { log } from "../log.js";
 import { answerFor, answerWithoutManifest, isSupported, needsManifest } from "../subrequests/handle.js";
 import { type SubrequestAnswer, toResult } from "../subrequests/result.js";
 import { runBuild } from "./build.js";
-import { readContextDockerignore, readManifestFile } from "./read-manifest.js";
+import { type MainContext, resolveMainContext } from "./main-context.js";
+import { readContextDockerignore, readManifestFile, readManifestFrom, readText } from "./read-manifest.js";
 
 /**
  * Runs the request `client` was started for and Returns its result or its error over
@@ -42,19 +43,30 @@ export async function frontendResult(client: FrontendClient): Promise<Result> {
       Code.Unimplemented,
     );
   }
+  const context = await resolveMainContext(client, config);
   const [definition, contextIgnore] = await Promise.all([
-    readManifestFile(client, inputs[config.dockerfileKey], config.dockerfileKey, config.filename),
+    context.kind === "local"
+      ? readManifestFile(client, inputs[config.dockerfileKey], config.dockerfileKey, config.filename)
+      : // A remote context holds the manifest too (buildx's -f names a path inside it).
+        readManifestFrom(context.ref, context.manifestPath),
     // Only a build reads the context; read its .dockerignore alongside the manifest.
-    request === undefined ? readContextDockerignore(client, config.contextKey) : undefined,
+    request === undefined ? contextDockerignore(client, context) : undefined,
   ]);
   const source: ManifestSource = { filename: config.filename, text: definition.text };
   try {
     if (request !== undefined) return toResult(subrequestAnswer(request, source, config));
     const dockerignore = definition.ignore ?? contextIgnore ?? "";
-    return await runBuild(client, config, { source, dockerignore });
+    return await runBuild(client, config, { source, dockerignore, context });
   } catch (err) {
     throw withManifestSource(err, source);
   }
+}
+
+/** The .dockerignore at the top of the context, local or remote. */
+function contextDockerignore(client: FrontendClient, context: MainContext): Promise<string | undefined> {
+  return context.kind === "local"
+    ? readContextDockerignore(client, context.key)
+    : readText(context.ref, ".dockerignore");
 }
 
 /** A manifest-reading subrequest's answer; its errors carry the manifest's lines. */

@@ -15,6 +15,8 @@ async function main(): Promise<void> {
   const rpcs: RpcTimes = {};
   try {
     const fe = parseFrontendEnv(process.env);
+    // What the engine sent (the Engine API, buildx and buildctl each send other opts).
+    log.debug({ opts: fe.opts }, "frontend opts");
     const gateway = new GatewayClient(bridge.client, { ...fe, caps: bridge.caps });
     // At debug level, count and time the bridge calls the build makes (for `npm run bench`).
     const client: FrontendClient = log.isLevelEnabled("debug")

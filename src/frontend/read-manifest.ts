@@ -21,35 +21,43 @@ export async function readManifestFile(
   key: string,
   filename: string,
 ): Promise<{ text: string; ignore?: string }> {
-  const ignoreName = `${filename}.dockerignore`;
   const def =
     input ??
     marshal(
       local(key, {
         sessionId: client.buildOpts().sessionId,
-        followPaths: [filename, ignoreName],
+        followPaths: [filename, `${filename}.dockerignore`],
         sharedKeyHint: key,
         differ: "none",
         name: `[internal] load build definition from ${filename}`,
       }),
     ).definition;
-  const ref = await client.solve(def);
+  return readManifestFrom(await client.solve(def), filename);
+}
+
+/** Reads the manifest at `path` in a solved source, and `<path>.dockerignore` next to it. */
+export async function readManifestFrom(ref: Ref, path: string): Promise<{ text: string; ignore?: string }> {
   let data: Uint8Array;
   try {
     // One byte past the limit tells an oversized file from one exactly at it, in one round trip.
-    data = await ref.readFile(filename, { offset: 0, length: MAX_MANIFEST_BYTES + 1 });
+    data = await ref.readFile(path, { offset: 0, length: MAX_MANIFEST_BYTES + 1 });
   } catch (err) {
     throw new FrontendError(
-      `cannot read the manifest ${filename}: ${err instanceof Error ? err.message : String(err)}`,
+      `cannot read the manifest ${path}: ${err instanceof Error ? err.message : String(err)}`,
       Code.NotFound,
     );
   }
-  if (data.length > MAX_MANIFEST_BYTES) throw await tooLarge(ref, filename, data);
-  const ignore = await ref.readFile(ignoreName).then(
+  if (data.length > MAX_MANIFEST_BYTES) throw await tooLarge(ref, path, data);
+  const ignore = await readText(ref, `${path}.dockerignore`);
+  return { text: decodeManifest(data, path), ...(ignore !== undefined ? { ignore } : {}) };
+}
+
+/** A file's text, or undefined when it cannot be read (absent). */
+export function readText(ref: Ref, path: string): Promise<string | undefined> {
+  return ref.readFile(path).then(
     (d) => new TextDecoder().decode(d),
     () => undefined,
   );
-  return { text: decodeManifest(data, filename), ...(ignore !== undefined ? { ignore } : {}) };
 }
 
 /** The size error, with the file's real size when BuildKit can stat it (only on this failure path). */
@@ -85,9 +93,5 @@ export async function readContextDockerignore(
       name: "[internal] load .dockerignore",
     }),
   ).definition;
-  const ref = await client.solve(def);
-  return ref.readFile(".dockerignore").then(
-    (d) => new TextDecoder().decode(d),
-    () => undefined,
-  );
+  return readText(await client.solve(def), ".dockerignore");
 }

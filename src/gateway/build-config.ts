@@ -1,6 +1,7 @@
 // Every frontend option, parsed once into one typed value (the shape of BuildKit's
 // frontend/dockerui Config): nothing downstream reads a raw opt.
 import { DEFAULT_FILENAME } from "../manifest/defaults.js";
+import { parseRemoteContext, type RemoteContextRef } from "./context-ref.js";
 import type { BuildOpts } from "./frontend-client.js";
 import {
   buildArgs,
@@ -51,7 +52,18 @@ export interface BuildConfig {
   /** Local (session) names of the build context and of the directory holding the manifest. */
   contextKey: string;
   dockerfileKey: string;
+  /**
+   * Where the build context comes from: the client's local directory, or the remote the
+   * context option names (git, an http(s) URL, the Engine API's upload, buildx's stdin tar).
+   */
+  context: MainContextRef;
+  /** `contextsubdir`: the part of the context the build sees. */
+  contextSubdir?: string;
+  /** BUILDKIT_CONTEXT_KEEP_GIT_DIR: a git context keeps its .git directory. */
+  keepGitDir: boolean;
 }
+
+export type MainContextRef = { kind: "local"; key: string } | RemoteContextRef;
 
 /** A named context's source, by the scheme dockerui recognises. */
 export interface NamedContext {
@@ -91,7 +103,16 @@ export function parseBuildConfig(opts: Opts, workerPlatforms: readonly Platform[
     ...(req !== undefined ? { requestId: req } : {}),
     contextKey: contextKey(opts),
     dockerfileKey: dockerfileKey(opts),
+    context: mainContext(opts),
+    ...(opts.contextsubdir ? { contextSubdir: opts.contextsubdir } : {}),
+    keepGitDir: /^(1|t|true)$/i.test(opts["build-arg:BUILDKIT_CONTEXT_KEEP_GIT_DIR"] ?? ""),
   };
+}
+
+/** dockerui reads the remote from the option named like the context's local name (default `context`). */
+function mainContext(opts: Opts): MainContextRef {
+  const key = contextKey(opts);
+  return parseRemoteContext(opts[key] ?? "") ?? { kind: "local", key };
 }
 
 function namedContexts(opts: Opts): Map<string, NamedContext> {

@@ -4,7 +4,7 @@ import type { SourceMap, State } from "../llb/index.js";
 import type { Manifest } from "../manifest/types.js";
 import type { BuildPlan } from "../plan/types.js";
 import { type BuildGraph, buildGraph } from "./build-graph.js";
-import { contextSource } from "./context-source.js";
+import { type ContextOrigin, contextSource } from "./context-source.js";
 import { parseDockerignore } from "./dockerignore.js";
 
 export interface ContextOptions {
@@ -13,6 +13,10 @@ export interface ContextOptions {
   /** The context's local name; default "context". */
   contextKey?: string;
   sessionId?: string;
+  /** A context that is not the client's local directory (remote, or a frontend input). */
+  remote?: State;
+  /** Where the manifest sits in the context when not at `filename` (a manifest downloaded by URL). */
+  manifestPath?: string;
   /**
    * The manifest's name in its directory, as the frontend's `filename` option gives it
    * (default: the manifest's own filename); the CLI reads a path and passes its base name.
@@ -33,9 +37,15 @@ export interface BuildContext {
  */
 export function buildContext(manifest: Manifest, opts: ContextOptions): BuildContext {
   const ignored = [...parseDockerignore(opts.dockerignore), ...manifest.build.contextExclude];
-  const filename = opts.filename ?? manifest.filename;
-  const state = contextSource(opts.contextKey ?? "context", {
-    ...(opts.sessionId ? { sessionId: opts.sessionId } : {}),
+  const filename = opts.manifestPath ?? opts.filename ?? manifest.filename;
+  const origin: ContextOrigin = opts.remote
+    ? { kind: "state", state: opts.remote }
+    : {
+        kind: "local",
+        key: opts.contextKey ?? "context",
+        ...(opts.sessionId ? { sessionId: opts.sessionId } : {}),
+      };
+  const state = contextSource(origin, {
     include: manifest.build.contextInclude,
     exclude: [...ignored, filename, `${filename}.dockerignore`],
   });

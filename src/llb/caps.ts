@@ -12,6 +12,12 @@ export const Caps = {
   sourceLocalExcludePatterns: "source.local.excludepatterns",
   sourceLocalSharedKeyHint: "source.local.sharedkeyhint",
   sourceLocalDiffer: "source.local.differ",
+  sourceHTTP: "source.http",
+  sourceGit: "source.git",
+  sourceGitKeepDir: "source.git.keepgitdir",
+  sourceGitFullURL: "source.git.fullurl",
+  sourceGitMountSSHSock: "source.git.mountsshsock",
+  sourceOCILayout: "source.ocilayout",
 
   execMetaBase: "exec.meta.base",
   execMetaNetwork: "exec.meta.network",

@@ -47,6 +47,8 @@ export interface CopyOptions {
   includePatterns?: string[];
   excludePatterns?: string[];
   timestamp?: number;
+  /** Unpack a tar archive (plain, gzip, bzip2 or xz) as Docker's ADD does; other files are copied. */
+  attemptUnpack?: boolean;
 }
 
 type FileStep =
@@ -217,6 +219,7 @@ function actionBody(step: FileStep, base: number): pb.FileAction.$Properties {
       if (mode !== 0) a.mode = mode;
       if (o.followSymlinks) a.followSymlink = true;
       if (o.copyDirContentsOnly) a.dirCopyContents = true;
+      if (o.attemptUnpack) a.attemptUnpackDockerCompatibility = true;
       if (o.createDestPath) a.createDestPath = true;
       if (o.allowWildcard) a.allowWildcard = true;
       if (o.allowEmptyWildcard) a.allowEmptyWildcard = true;

@@ -1,5 +1,7 @@
 import type { pb } from "../gen/proto.js";
 import { Caps } from "./caps.js";
+import { cleanRelative, parseGitURL } from "./git-url.js";
+import { cleanPath } from "./path.js";
 import { normalizePlatform, platformToPb } from "./platform.js";
 import { normalizeImageRef } from "./reference.js";
 import { sortedRecord } from "./sorted.js";
@@ -119,5 +121,60 @@ export function local(name: string, opts: LocalOptions = {}): State {
   }
   caps.push(Caps.sourceLocal);
   const v = new SourceVertex(`local://${name}`, attrs, caps, undefined, opts);
+  return new State({ vertex: v, index: 0 });
+}
+
+export interface HTTPOptions extends OpOptions {
+  /** The name the downloaded file gets in the source's output (http.filename). */
+  filename?: string;
+}
+
+/**
+ * A file fetched over HTTP(S): identifier = the URL, no platform (Go's llb.HTTP). The Engine
+ * API's upload (`http://build-context-<id>`) answers once, so this op must stay byte-identical
+ * to dockerui's for the solver to reuse the fetch it already made.
+ */
+export function http(url: string, opts: HTTPOptions = {}): State {
+  const attrs = new Map<string, string>();
+  if (opts.filename) attrs.set("http.filename", opts.filename);
+  const v = new SourceVertex(url, attrs, [Caps.sourceHTTP], undefined, opts);
+  return new State({ vertex: v, index: 0 });
+}
+
+export interface GitOptions extends OpOptions {
+  ref?: string;
+  subdir?: string;
+  keepGitDir?: boolean;
+}
+
+/**
+ * A git checkout, as Go's llb.Git(url, "", ...) marshals it: identifier
+ * `git://host/path[#ref[:subdir]]`, the full URL in git.fullurl, the default auth secret names.
+ * Throws when `url` is not a git remote.
+ */
+export function git(url: string, opts: GitOptions = {}): State {
+  const remote = parseGitURL(url);
+  if (!remote) throw new Error(`llb: not a git remote: ${url}`);
+  const ref = opts.ref ?? remote.ref;
+  const subdir = opts.subdir !== undefined ? cleanRelative(opts.subdir) : remote.subdir;
+  let id = `${remote.host}${cleanPath(`/${remote.path}`)}`;
+  if (ref || subdir) id += `#${ref}${subdir ? `:${subdir}` : ""}`;
+  const attrs = new Map<string, string>();
+  const caps: string[] = [];
+  if (opts.keepGitDir) {
+    attrs.set("git.keepgitdir", "true");
+    caps.push(Caps.sourceGitKeepDir);
+  }
+  attrs.set("git.fullurl", remote.remote);
+  caps.push(Caps.sourceGitFullURL);
+  // Go always names the secrets a private remote's credentials come from.
+  attrs.set("git.authtokensecret", "GIT_AUTH_TOKEN");
+  attrs.set("git.authheadersecret", "GIT_AUTH_HEADER");
+  if (remote.scheme === "ssh") {
+    attrs.set("git.mountsshsock", "default");
+    caps.push(Caps.sourceGitMountSSHSock);
+  }
+  caps.push(Caps.sourceGit);
+  const v = new SourceVertex(`git://${id}`, attrs, caps, undefined, opts);
   return new State({ vertex: v, index: 0 });
 }

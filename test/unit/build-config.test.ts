@@ -26,6 +26,8 @@ describe("parseBuildConfig", () => {
       namedContexts: new Map(),
       contextKey: "context",
       dockerfileKey: "dockerfile",
+      context: { kind: "local", key: "context" },
+      keepGitDir: false,
     });
     // no worker: linux/amd64
     expect(parseBuildConfig(opts(), []).platforms).toEqual([AMD64]);

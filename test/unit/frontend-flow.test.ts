@@ -236,13 +236,13 @@ describe("frontend flow against a fake LLBBridge", () => {
     expect(bytes(a)).toEqual(bytes(b));
   });
 
-  it("fails a dynamic artifact with the manifest lines, and never solves the image", async () => {
+  it("fails a dynamic artifact with file:line:col and the manifest lines, and never solves the image", async () => {
     const err = await run(bridge, { artifact: dynamicElf }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(FrontendError);
     const fe = err as FrontendError;
     expect(fe.code).toBe(9);
     expect(fe.message).toMatch(
-      /^\/out\/hello is dynamically linked: interpreter \/lib64\/ld-linux-x86-64\.so\.2, needs libc\.so\.6/,
+      /^scratchkit\.yaml:8:5: \/out\/hello is dynamically linked: interpreter \/lib64\/ld-linux-x86-64\.so\.2, needs libc\.so\.6/,
     );
     expect(fe.source?.ranges).toEqual([{ start: 8, end: 8 }]);
     expect(fe.source?.filename).toBe("scratchkit.yaml");
