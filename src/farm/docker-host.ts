@@ -1,7 +1,6 @@
-// A Docker host string (unix:///path, tcp://host:port with optional TLS files) as a
-// dockerode client and as the environment a docker CLI needs to reach the same host.
+// A Docker host string (unix:///path, tcp://host:port with optional TLS client files)
+// as a dockerode client.
 import { readFileSync } from "node:fs";
-import { dirname } from "node:path";
 import Docker from "dockerode";
 import type { EngineConfig } from "./config.js";
 
@@ -14,14 +13,4 @@ export function dockerFor(host: string, tls?: EngineConfig["tls"]): Docker {
     protocol: tls ? "https" : "http",
     ...(tls && { ca: readFileSync(tls.ca), cert: readFileSync(tls.cert), key: readFileSync(tls.key) }),
   });
-}
-
-/** DOCKER_HOST and, with TLS, the certificate directory the docker CLI expects (ca.pem, cert.pem, key.pem). */
-export function dockerEnv(host: string, tls?: EngineConfig["tls"]): Record<string, string> {
-  const env: Record<string, string> = { DOCKER_HOST: host };
-  if (tls) {
-    env.DOCKER_TLS_VERIFY = "1";
-    env.DOCKER_CERT_PATH = dirname(tls.cert);
-  }
-  return env;
 }

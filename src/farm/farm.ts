@@ -3,12 +3,12 @@
 // (queued and interrupted jobs run again). The gRPC layer (service.ts) sits on top.
 import { randomUUID } from "node:crypto";
 import { mkdirSync, renameSync, rmSync } from "node:fs";
-import { readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { Logger } from "pino";
-import { type BuildEvent, BuildFailed, type BuildOutcome } from "./build-events.js";
+import { type BuildEvent, EngineBuildError } from "../engine/engine-build.js";
 import type { FarmConfig } from "./config.js";
-import { ContextError, checkoutGit, downloadTarball, extractTar, safeJoin } from "./context.js";
+import { readTarFile } from "./context.js";
+import type { EngineJobOutcome } from "./engine-job.js";
 import { EventBus } from "./events.js";
 import { jobError } from "./location.js";
 import type { Engine, EnginePool } from "./pool.js";
@@ -38,12 +38,13 @@ export class FarmError extends Error {
 export interface BuildRequest {
   engine: Engine;
   job: Job;
-  contextDir: string;
+  /** The uploaded context's tar (absent for git and HTTP contexts). */
+  tar?: string;
   signal: AbortSignal;
 }
 
-/** Runs one build on an engine (buildx or the Engine API); throws BuildFailed for a failed build. */
-export type BuildFn = (req: BuildRequest, onEvent: (e: BuildEvent) => void) => Promise<BuildOutcome>;
+/** Runs (and pushes) one build on an engine; throws EngineBuildError when the build failed. */
+export type BuildFn = (req: BuildRequest, onEvent: (e: BuildEvent) => void) => Promise<EngineJobOutcome>;
 
 export interface FarmDeps {
   config: FarmConfig;
@@ -67,8 +68,6 @@ interface Running {
 /** Why a running build was aborted. */
 type AbortReason = "cancel" | "timeout" | "shutdown";
 
-const pushedRef = (tag: string) => tag.replace(/@.*$/, "");
-
 export class Farm {
   readonly bus = new EventBus();
   private readonly queue: string[] = [];
@@ -76,15 +75,11 @@ export class Farm {
   private accepting = true;
   private readonly now: () => number;
   private readonly contextsDir: string;
-  private readonly workDir: string;
 
   constructor(private readonly d: FarmDeps) {
     this.now = d.now ?? Date.now;
     this.contextsDir = join(d.config.storeDir, "contexts");
-    this.workDir = join(d.config.storeDir, "work");
     mkdirSync(this.contextsDir, { recursive: true });
-    rmSync(this.workDir, { recursive: true, force: true });
-    mkdirSync(this.workDir, { recursive: true });
   }
 
   /** Where an upload is received before the job exists. */
@@ -281,30 +276,25 @@ export class Farm {
       () => controller.abort("timeout" satisfies AbortReason),
       this.d.config.jobTimeoutMs,
     );
-    const dir = join(this.workDir, id);
-    let manifestText: string | undefined;
+    const tar = job.spec?.upload ? join(this.contextsDir, `${id}.tar`) : undefined;
     let started = false;
     try {
       await this.d.prepareEngine(engine);
-      const contextDir = await this.stageContext(job, dir, controller.signal);
-      manifestText = await this.manifestText(job, contextDir);
       started = true;
-      const outcome = await this.d.build({ engine, job, contextDir, signal: controller.signal }, (e) =>
+      const outcome = await this.d.build({ engine, job, tar, signal: controller.signal }, (e) =>
         this.emit(id, buildEventBody(e)),
       );
       const size = await this.d.imageSize(engine, outcome.imageId).catch(() => 0);
-      const pushed =
-        job.spec?.push && outcome.pushedDigest
-          ? (job.spec.tags ?? []).map((t) => ({ ref: pushedRef(t), digest: outcome.pushedDigest }))
-          : [];
-      const result = { imageId: outcome.imageId, pushed, size, warnings: outcome.warnings };
+      const result = { imageId: outcome.imageId, pushed: outcome.pushed, size, warnings: outcome.warnings };
       this.emit(id, { result });
       this.finish(id, JobState.SUCCEEDED, { result }, "built", name);
     } catch (err) {
-      await this.failed(id, engine, controller.signal, err, started, manifestText);
+      const manifest = tar
+        ? await readTarFile(tar, job.spec?.manifest || "scratchkit.yaml").catch(() => undefined)
+        : undefined;
+      await this.failed(id, engine, controller.signal, err, started, manifest?.toString("utf8"));
     } finally {
       clearTimeout(timer);
-      await rm(dir, { recursive: true, force: true });
     }
   }
 
@@ -329,7 +319,7 @@ export class Farm {
     }
     const message = err instanceof Error ? err.message : String(err);
     // The engine went away under the job (before or during its build): another engine runs it.
-    if (!(err instanceof ContextError) && !(await this.d.pool.recheck(engine))) {
+    if (!(err instanceof EngineBuildError) && !(await this.d.pool.recheck(engine))) {
       const job = this.get(id);
       if ((job.attempts ?? 0) < this.d.config.maxAttempts) {
         return this.requeue(
@@ -338,10 +328,7 @@ export class Farm {
         );
       }
     }
-    const error: JobError =
-      err instanceof BuildFailed || err instanceof ContextError
-        ? jobError(message, manifestText)
-        : { message };
+    const error: JobError = err instanceof EngineBuildError ? jobError(message, manifestText) : { message };
     this.emit(id, { error });
     this.finish(id, JobState.FAILED, { error }, firstLine(message), name);
   }
@@ -350,21 +337,6 @@ export class Farm {
     this.setState(id, JobState.QUEUED, { engine: "" }, reason);
     // It was accepted before anything still queued: it goes first.
     this.queue.unshift(id);
-  }
-
-  private async stageContext(job: Job, dir: string, signal: AbortSignal): Promise<string> {
-    const spec = job.spec ?? {};
-    if (spec.gitUrl) return checkoutGit(spec.gitUrl, dir, signal);
-    const tar = join(this.contextsDir, `${job.id}.tar`);
-    if (spec.httpUrl) await downloadTarball(spec.httpUrl, tar, this.d.config.maxUploadBytes, signal);
-    const ctx = join(dir, "context");
-    await extractTar(tar, ctx);
-    return ctx;
-  }
-
-  private async manifestText(job: Job, contextDir: string): Promise<string | undefined> {
-    const p = safeJoin(contextDir, job.spec?.manifest || "scratchkit.yaml");
-    return p ? readFile(p, "utf8").catch(() => undefined) : undefined;
   }
 }
 

@@ -7,9 +7,9 @@ import { ReflectionService } from "@grpc/reflection";
 import { HealthImplementation } from "grpc-health-check";
 import type { Logger } from "pino";
 import { FARM_DESCRIPTOR_SET_BASE64 } from "../gen/farm-descriptor.js";
-import { buildxBuild } from "./buildx-build.js";
 import type { FarmConfig } from "./config.js";
-import { dockerEnv, dockerFor } from "./docker-host.js";
+import { dockerFor } from "./docker-host.js";
+import { runEngineJob } from "./engine-job.js";
 import { Farm } from "./farm.js";
 import { FrontendImages } from "./frontend-image.js";
 import { EnginePool } from "./pool.js";
@@ -25,13 +25,6 @@ export interface RunningFarm {
   close(graceMs?: number): Promise<void>;
 }
 
-/** Registry host → base64(user:password) for the docker config of a push. */
-function registryAuths(config: FarmConfig): Record<string, string> {
-  return Object.fromEntries(
-    config.registries.map((r) => [r.host, Buffer.from(`${r.username}:${r.password}`).toString("base64")]),
-  );
-}
-
 function bindAddress(listen: string): string {
   return listen.startsWith("unix:") ? listen : listen.replace(/^tcp:\/\//, "");
 }
@@ -43,7 +36,6 @@ export async function startFarm(config: FarmConfig, log: Logger): Promise<Runnin
     config.frontendImage,
     config.frontendSource ? dockerFor(config.frontendSource) : undefined,
   );
-  const auths = registryAuths(config);
   const farm = new Farm({
     config,
     store,
@@ -52,13 +44,13 @@ export async function startFarm(config: FarmConfig, log: Logger): Promise<Runnin
     prepareEngine: (e) => frontend.ensure(e.docker),
     imageSize: async (e, id) => (await e.docker.getImage(id).inspect()).Size,
     build: (req, onEvent) =>
-      buildxBuild(
+      runEngineJob(
         {
-          env: dockerEnv(req.engine.config.host, req.engine.config.tls),
-          contextDir: req.contextDir,
+          engine: req.engine,
           spec: req.job.spec ?? {},
+          tar: req.tar,
           frontendImage: config.frontendImage,
-          auths,
+          registries: config.registries,
           signal: req.signal,
         },
         onEvent,

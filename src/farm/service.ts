@@ -5,7 +5,7 @@ import * as grpc from "@grpc/grpc-js";
 import { decodeManifest, ManifestError, parseManifest } from "../manifest/index.js";
 import { authorized } from "./auth.js";
 import type { FarmConfig } from "./config.js";
-import { ContextError, readTarFile, saveChunks, UploadTooLarge } from "./context.js";
+import { readTarFile, saveChunks, UploadTooLarge } from "./context.js";
 import { Farm, FarmError } from "./farm.js";
 import { jobError } from "./location.js";
 import { builderService } from "./rpc.js";
@@ -35,7 +35,6 @@ function toStatus(err: unknown): Partial<grpc.ServiceError> {
   if (err instanceof StatusError) return { code: err.code, details: err.message };
   if (err instanceof FarmError) return { code: KIND_CODES[err.kind], details: err.message };
   if (err instanceof UploadTooLarge) return { code: grpc.status.RESOURCE_EXHAUSTED, details: err.message };
-  if (err instanceof ContextError) return { code: grpc.status.INVALID_ARGUMENT, details: err.message };
   return { code: grpc.status.INTERNAL, details: err instanceof Error ? err.message : String(err) };
 }
 

@@ -6,6 +6,7 @@ export const JobState = pb.JobState;
 export type JobState = scratchkit.farm.v1.JobState;
 export type Job = scratchkit.farm.v1.Job.$Properties;
 export type BuildSpec = scratchkit.farm.v1.BuildSpec.$Properties;
+export type PushedImage = scratchkit.farm.v1.PushedImage.$Properties;
 export type BuildResult = scratchkit.farm.v1.BuildResult.$Properties;
 export type JobError = scratchkit.farm.v1.JobError.$Properties;
 export type JobEvent = scratchkit.farm.v1.JobEvent.$Properties;
