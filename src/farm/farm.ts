@@ -319,7 +319,7 @@ export class Farm {
     }
     const message = err instanceof Error ? err.message : String(err);
     // The engine went away under the job (before or during its build): another engine runs it.
-    if (!(err instanceof EngineBuildError) && !(await this.d.pool.recheck(engine))) {
+    if (await this.engineDown(engine)) {
       const job = this.get(id);
       if ((job.attempts ?? 0) < this.d.config.maxAttempts) {
         return this.requeue(
@@ -331,6 +331,16 @@ export class Farm {
     const error: JobError = err instanceof EngineBuildError ? jobError(message, manifestText) : { message };
     this.emit(id, { error });
     this.finish(id, JobState.FAILED, { error }, firstLine(message), name);
+  }
+
+  /**
+   * Whether the engine failed under the job rather than the build failing: a daemon that is
+   * stopping may still answer a ping at first, so a healthy answer is checked once more.
+   */
+  private async engineDown(engine: Engine): Promise<boolean> {
+    if (!(await this.d.pool.recheck(engine))) return true;
+    await new Promise((r) => setTimeout(r, 1000));
+    return !(await this.d.pool.recheck(engine));
   }
 
   private requeue(id: string, reason: string): void {
