@@ -25,8 +25,16 @@ const bundles = {
     ...common,
     entryPoints: ["src/cli/main.ts"],
     outfile: `${values.outdir}/cli.cjs`,
-    // dockerode pulls in ssh2's native addon; the CLI runs where node_modules is installed.
-    external: ["dockerode", "tar-stream"],
+    // dockerode pulls in ssh2's native addon, better-sqlite3 is one, and grpc-health-check and
+    // @grpc/reflection read .proto files next to their code: the CLI runs where node_modules is installed.
+    external: [
+      "dockerode",
+      "tar-stream",
+      "better-sqlite3",
+      "grpc-health-check",
+      "@grpc/reflection",
+      "@grpc/proto-loader",
+    ],
     banner: { js: "#!/usr/bin/env node" },
   },
 };

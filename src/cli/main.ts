@@ -1,11 +1,18 @@
 // The `scratchkit` command line: dispatches to a subcommand; `--help` anywhere exits 0.
 import { checkElfCommand } from "./check-elf.js";
 import { type Command, helpText, type Out, processOut, runCommand } from "./command.js";
+import { farmCommand } from "./farm.js";
 import { lintCommand } from "./lint.js";
 import { llbCommand } from "./llb.js";
 import { showImageCommand } from "./show-image.js";
 
-const COMMANDS: readonly Command[] = [llbCommand, lintCommand, checkElfCommand, showImageCommand];
+const COMMANDS: readonly Command[] = [
+  llbCommand,
+  lintCommand,
+  checkElfCommand,
+  showImageCommand,
+  farmCommand,
+];
 
 function overview(): string {
   const lines = ["usage: scratchkit <command> [options]", "", "commands:"];

@@ -1,0 +1,78 @@
+// An uploaded build context on the farm's disk: received with a size limit, and its
+// manifest read back (without unpacking) to check it before the job is accepted.
+import { once } from "node:events";
+import { createReadStream, createWriteStream } from "node:fs";
+import { normalize } from "node:path";
+import { PassThrough, type Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import { createGunzip } from "node:zlib";
+import { extract } from "tar-stream";
+
+export class UploadTooLarge extends Error {
+  override readonly name = "UploadTooLarge";
+  constructor(readonly limit: number) {
+    super(`the uploaded context is larger than the farm's limit of ${limit} bytes`);
+  }
+}
+
+/** Writes chunks to file; throws UploadTooLarge past maxBytes. Resolves once the data is flushed and synced. */
+export async function saveChunks(
+  chunks: AsyncIterable<Uint8Array>,
+  file: string,
+  maxBytes: number,
+): Promise<number> {
+  const out = createWriteStream(file, { flush: true });
+  let size = 0;
+  try {
+    for await (const c of chunks) {
+      size += c.length;
+      if (size > maxBytes) throw new UploadTooLarge(maxBytes);
+      if (!out.write(c)) await once(out, "drain");
+    }
+  } finally {
+    out.end();
+    await once(out, "close");
+  }
+  return size;
+}
+
+/** The tar's stream, gunzipped when it starts with gzip's magic bytes. */
+function tarStream(file: string): Readable {
+  const raw = createReadStream(file);
+  const out = new PassThrough();
+  raw.once("readable", () => {
+    const head: Buffer | null = raw.read(2);
+    if (head) raw.unshift(head);
+    const gz = head?.[0] === 0x1f && head[1] === 0x8b;
+    (gz ? raw.pipe(createGunzip()) : raw).pipe(out);
+  });
+  raw.once("error", (e) => out.destroy(e));
+  return out;
+}
+
+/** One file's bytes from the tar (undefined when absent or larger than maxBytes). */
+export async function readTarFile(
+  file: string,
+  path: string,
+  maxBytes = 1 << 20,
+): Promise<Buffer | undefined> {
+  const want = normalize(path.replace(/^\.\/+/, ""));
+  const ex = extract();
+  let found: Buffer | undefined;
+  ex.on("entry", (h, stream, next) => {
+    const name = normalize(h.name.replace(/^\.\/+/, ""));
+    if (found === undefined && h.type === "file" && name === want && (h.size ?? 0) <= maxBytes) {
+      const parts: Buffer[] = [];
+      stream.on("data", (d) => parts.push(d as Buffer));
+      stream.on("end", () => {
+        found = Buffer.concat(parts);
+        next();
+      });
+    } else {
+      stream.on("end", next);
+      stream.resume();
+    }
+  });
+  await pipeline(tarStream(file), ex);
+  return found;
+}
