@@ -11,7 +11,8 @@
 #                                       (prints IMG=REGISTRY_REF lines)
 #
 # Binaries: ${SCRATCHKIT_BUILDKIT_DIR} (a directory holding buildkitd.xz and
-# buildctl.xz), else ../shared/buildkit/ next to the repository; neither → exit 3
+# buildctl.xz), else ../shared/buildkit/ next to the repository (or in a directory
+# above it); neither → exit 3
 # with a message saying so. They are unpacked once into
 # ${SCRATCHKIT_PREFIX}/buildkit/<sha256 of the .xz>/ (outside the repository) and
 # checked against the sha256 recorded at unpacking before each start.
@@ -56,8 +57,13 @@ BUILDKIT_MISSING_STATUS=3
 
 # The directory holding buildkitd.xz and buildctl.xz; exits loudly without one.
 buildkit_source_dir() {
-  local fallback b
-  fallback="$(cd "${BK_DEPLOY_DIR}/../.." && pwd)/shared/buildkit"
+  local fallback b d
+  # ../shared/buildkit next to the repository; a clone kept deeper (CI's) finds the
+  # same directory further up.
+  d="$(cd "${BK_DEPLOY_DIR}/../.." && pwd)"
+  fallback="${d}/shared/buildkit"
+  while [[ ! -f "${d}/shared/buildkit/buildkitd.xz" && "${d}" != "/" ]]; do d="$(dirname "${d}")"; done
+  [[ -f "${d}/shared/buildkit/buildkitd.xz" ]] && fallback="${d}/shared/buildkit"
   if [[ -n "${SCRATCHKIT_BUILDKIT_DIR:-}" ]]; then
     for b in "${BUILDKIT_BINARIES[@]}"; do
       [[ -f "${SCRATCHKIT_BUILDKIT_DIR}/${b}.xz" ]] || {
