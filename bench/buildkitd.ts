@@ -6,6 +6,7 @@ import {
   type Buildkitd,
   buildctl,
   buildkitdMissing,
+  frontendArgs,
   purgeBuildkitd,
   pushForBuildkitd,
   startBuildkitd,
@@ -17,23 +18,7 @@ import { FRONTEND, median, mustBuild, RUNS, round, type Section, TOOLCHAIN } fro
 const DAEMON = "bench";
 
 function hello(bk: Buildkitd, context: string, extra: string[] = []): number {
-  const r = buildctl(
-    bk,
-    [
-      "--frontend",
-      "gateway.v0",
-      "--opt",
-      `source=${FRONTEND}`,
-      "--local",
-      `context=${context}`,
-      "--local",
-      `dockerfile=${context}`,
-      "--opt",
-      "filename=scratchkit.yaml",
-      ...extra,
-    ],
-    context,
-  );
+  const r = buildctl(bk, [...frontendArgs(FRONTEND, context), ...extra], context);
   if (r.code !== 0) throw new Error(`buildctl build on buildkitd failed:\n${r.output.slice(-4000)}`);
   return round(r.ms);
 }

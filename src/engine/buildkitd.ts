@@ -96,6 +96,25 @@ export interface BuildctlRun {
   ms: number;
 }
 
+/**
+ * The README's `buildctl build` arguments: scratchkit (image `source`) as the gateway frontend,
+ * with `context` as both the build context and the directory the manifest is read from.
+ */
+export function frontendArgs(source: string, context = ".", filename = "scratchkit.yaml"): string[] {
+  return [
+    "--frontend",
+    "gateway.v0",
+    "--opt",
+    `source=${source}`,
+    "--local",
+    `context=${context}`,
+    "--local",
+    `dockerfile=${context}`,
+    "--opt",
+    `filename=${filename}`,
+  ];
+}
+
 /** `buildctl --addr ADDR build --progress=plain ARGS` in `cwd`. */
 export function buildctl(bk: Buildkitd, args: string[], cwd: string): BuildctlRun {
   const start = performance.now();

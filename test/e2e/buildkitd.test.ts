@@ -12,6 +12,7 @@ import {
   type Buildkitd,
   buildctl,
   buildkitdMissing,
+  frontendArgs,
   pushForBuildkitd,
   registryPlatforms,
   startBuildkitd,
@@ -84,24 +85,7 @@ describe.skipIf(problem !== undefined)("scratchkit on a standalone buildkitd", (
     // daemon pulls through its registry mirror.
     const r = timed(
       "buildctl --output type=docker (README)",
-      buildctl(
-        bk,
-        [
-          "--frontend",
-          "gateway.v0",
-          "--opt",
-          `source=${FRONTEND}`,
-          "--local",
-          "context=.",
-          "--local",
-          "dockerfile=.",
-          "--opt",
-          "filename=scratchkit.yaml",
-          "--output",
-          `type=docker,name=${t}`,
-        ],
-        EXAMPLE,
-      ),
+      buildctl(bk, [...frontendArgs(FRONTEND), "--output", `type=docker,name=${t}`], EXAMPLE),
     );
     expect(r.code, r.output).toBe(0);
     expect(r.output).toMatch(/\[build 1\/1\] musl-gcc -static -Os -s -o \/out\/hello hello\.c/);
@@ -120,16 +104,7 @@ describe.skipIf(problem !== undefined)("scratchkit on a standalone buildkitd", (
       buildctl(
         bk,
         [
-          "--frontend",
-          "gateway.v0",
-          "--opt",
-          `source=${FRONTEND}`,
-          "--local",
-          "context=.",
-          "--local",
-          "dockerfile=.",
-          "--opt",
-          "filename=scratchkit.yaml",
+          ...frontendArgs(FRONTEND),
           "--output",
           `type=image,name=${pushed},push=true`,
           "--metadata-file",
@@ -201,16 +176,7 @@ describe.skipIf(problem !== undefined)("scratchkit on a standalone buildkitd", (
       buildctl(
         bk,
         [
-          "--frontend",
-          "gateway.v0",
-          "--opt",
-          `source=${FRONTEND}`,
-          "--local",
-          "context=.",
-          "--local",
-          "dockerfile=.",
-          "--opt",
-          "filename=scratchkit.yaml",
+          ...frontendArgs(FRONTEND),
           "--opt",
           `build-arg:SOURCE_DATE_EPOCH=${epoch}`,
           "--opt",
@@ -269,16 +235,7 @@ describe.skipIf(problem !== undefined)("scratchkit on a standalone buildkitd", (
       buildctl(
         bk,
         [
-          "--frontend",
-          "gateway.v0",
-          "--opt",
-          `source=${FRONTEND}`,
-          "--local",
-          "context=.",
-          "--local",
-          "dockerfile=.",
-          "--opt",
-          "filename=scratchkit.yaml",
+          ...frontendArgs(FRONTEND),
           "--opt",
           "platform=linux/amd64,linux/arm64",
           "--output",
