@@ -1,7 +1,23 @@
 // --build-context NAME=docker-image://REF replaces the build image the manifest names, as it
 // replaces a Dockerfile's FROM: an Alpine-default manifest builds offline on the toolchain.
-import { afterAll, describe, expect, it } from "vitest";
-import { buildx, context, docker, HELLO_C, manifest, suiteProblem, TOOLCHAIN, tagger } from "./engine.js";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  type BuildRun,
+  buildx,
+  buildxAsync,
+  context,
+  docker,
+  HELLO_C,
+  manifest,
+  suiteProblem,
+  TOOLCHAIN,
+  tagger,
+} from "./engine.js";
+import { gitDaemon, httpServer, type Running } from "./local-servers.js";
 
 const problem = suiteProblem();
 const { tag, cleanup } = tagger("named-");
@@ -60,5 +76,128 @@ describe.skipIf(problem !== undefined)("named contexts on a real engine", () => 
     const r = buildx(["--call", "outline,format=json", "-f", "scratchkit.yaml", "."], dir);
     expect(r.code, r.output).toBe(0);
     expect(r.output).toMatch(/"contexts": \[\s*\{\s*"name": "alpine:3\.22"/);
+  });
+});
+
+/** A hello build whose image also ships `data` (YAML flow lines), exported as files. */
+function withData(...data: string[]): string {
+  return manifest(
+    "name: hello",
+    "build:",
+    `  image: ${TOOLCHAIN}`,
+    "  package-manager: none",
+    "  run: musl-gcc -static -Os -s -o /out/hello hello.c",
+    "artifacts: [hello]",
+    "data:",
+    ...data.map((d) => `  - ${d}`),
+  );
+}
+
+/** Builds `dir` into a local directory (the FROM scratch filesystem as files); the run and that directory. */
+function buildFiles(dir: string, args: string[]): { r: BuildRun; out: string } {
+  const out = mkdtempSync(join(tmpdir(), "scratchkit-named-out-"));
+  const r = buildx(["-f", "scratchkit.yaml", ...args, "--output", `type=local,dest=${out}`, "."], dir);
+  return { r, out };
+}
+
+function read(out: string, path: string): string {
+  return readFileSync(join(out, path), "utf8");
+}
+
+describe.skipIf(problem !== undefined)("data[].from: a named context (COPY --from=NAME)", () => {
+  const EPOCH = "1700000000";
+  let git: Running | undefined;
+  let web: Running | undefined;
+  beforeAll(async () => {
+    git = await gitDaemon({ "gen/version.txt": "v1 from git\n" }, EPOCH);
+    const tgz = spawnSync("tar", ["-C", context({ "from-tar.txt": "from a tarball\n" }), "-czf", "-", "."]);
+    web = await httpServer(
+      new Map([
+        ["/notes.txt", Buffer.from("a single file\n")],
+        ["/bundle.tar.gz", tgz.stdout],
+      ]),
+    );
+  });
+  afterAll(() => {
+    git?.stop();
+    web?.stop();
+  });
+
+  it("copies from a local directory (--build-context gen=./dir, sent as local:gen)", () => {
+    const gen = context({ "gen.txt": "generated\n" });
+    const dir = context({
+      "scratchkit.yaml": withData("{from: gen, src: gen.txt, dest: /etc/gen.txt}"),
+      "hello.c": HELLO_C,
+    });
+    const { r, out } = buildFiles(dir, ["--build-context", `gen=${gen}`]);
+    expect(r.code, r.output).toBe(0);
+    expect(r.output).toContain("[context gen] load from client");
+    expect(read(out, "etc/gen.txt")).toBe("generated\n");
+    expect(existsSync(join(out, "hello"))).toBe(true);
+  });
+
+  it("copies from an image (docker-image://), absolute paths as COPY --from takes them", () => {
+    const dir = context({
+      "scratchkit.yaml": withData("{from: tools, src: /etc/debian_version}"),
+      "hello.c": HELLO_C,
+    });
+    const { r, out } = buildFiles(dir, ["--build-context", `tools=docker-image://${TOOLCHAIN}`]);
+    expect(r.code, r.output).toBe(0);
+    const want = docker(["run", "--rm", "--entrypoint", "cat", TOOLCHAIN, "/etc/debian_version"]);
+    expect(read(out, "etc/debian_version")).toBe(want);
+  });
+
+  it("copies from a git repository (git://…#v1:gen) and from https-style URLs (a file, a tarball)", async () => {
+    const dir = context({
+      "scratchkit.yaml": withData(
+        "{from: repo, src: version.txt, dest: /share/version.txt}",
+        "{from: notes, src: notes.txt, dest: /share/notes.txt}",
+        "{from: bundle, src: from-tar.txt, dest: /share/from-tar.txt}",
+      ),
+      "hello.c": HELLO_C,
+    });
+    const out = mkdtempSync(join(tmpdir(), "scratchkit-named-out-"));
+    const r = await buildxAsync(
+      [
+        "-f",
+        "scratchkit.yaml",
+        "--build-context",
+        `repo=${git?.url}#v1:gen`,
+        "--build-context",
+        `notes=${web?.url}/notes.txt`,
+        "--build-context",
+        `bundle=${web?.url}/bundle.tar.gz`,
+        "--output",
+        `type=local,dest=${out}`,
+        ".",
+      ],
+      dir,
+    );
+    expect(r.code, r.output).toBe(0);
+    expect(read(out, "share/version.txt")).toBe("v1 from git\n");
+    expect(read(out, "share/notes.txt")).toBe("a single file\n");
+    expect(read(out, "share/from-tar.txt")).toBe("from a tarball\n");
+  });
+
+  it("an unknown name is an error at its manifest line, listing the names given", () => {
+    const dir = context({
+      "scratchkit.yaml": withData("{from: gen, src: gen.txt}"),
+      "hello.c": HELLO_C,
+    });
+    const r = buildx(["-f", "scratchkit.yaml", "--build-context", `other=${dir}`, "."], dir);
+    expect(r.code).not.toBe(0);
+    expect(r.output).toMatch(
+      /scratchkit\.yaml:9:\d+: data from: no named context "gen" \(the named contexts given: other\)/,
+    );
+  });
+
+  it("a typo of context or build is caught by the parser with a did-you-mean", () => {
+    const dir = context({
+      "scratchkit.yaml": withData("{from: contxt, src: hello.c}"),
+      "hello.c": HELLO_C,
+    });
+    const r = buildx(["-f", "scratchkit.yaml", "."], dir);
+    expect(r.code).not.toBe(0);
+    expect(r.output).toContain("did you mean context?");
   });
 });
