@@ -1,7 +1,7 @@
 // --build-context NAME=docker-image://REF replaces the build image the manifest names, as it
 // replaces a Dockerfile's FROM: an Alpine-default manifest builds offline on the toolchain.
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -10,6 +10,7 @@ import {
   buildx,
   buildxAsync,
   context,
+  DOCKER,
   docker,
   HELLO_C,
   manifest,
@@ -201,3 +202,50 @@ describe.skipIf(problem !== undefined)("data[].from: a named context (COPY --fro
     expect(r.output).toContain("did you mean context?");
   });
 });
+
+describe.skipIf(problem !== undefined)(
+  "docker buildx bake: one target feeds another (frontend inputs)",
+  () => {
+    it("a Dockerfile target gen reaches data[].from: gen through the # syntax= forwarder as input:NAME", () => {
+      const root = mkdtempSync(join(tmpdir(), "scratchkit-bake-"));
+      const gen = join(root, "gen");
+      const app = join(root, "app");
+      mkdirSync(gen);
+      mkdirSync(app);
+      writeFileSync(join(gen, "version.txt"), "made by gen\n");
+      writeFileSync(
+        join(app, "scratchkit.yaml"),
+        withData("{from: gen, src: /share/version.txt, dest: /etc/version.txt}"),
+      );
+      writeFileSync(join(app, "hello.c"), HELLO_C);
+      const out = join(root, "out");
+      writeFileSync(
+        join(root, "docker-bake.hcl"),
+        [
+          'target "gen" {',
+          '  context = "gen"',
+          '  dockerfile-inline = "FROM scratch\\nCOPY version.txt /share/version.txt\\n"',
+          "}",
+          'target "app" {',
+          '  context = "app"',
+          '  dockerfile = "scratchkit.yaml"',
+          '  contexts = { gen = "target:gen" }',
+          `  output = ["type=local,dest=${out}"]`,
+          "}",
+          "",
+        ].join("\n"),
+      );
+      const r = spawnSync(DOCKER, ["buildx", "bake", "--progress=plain", "app"], {
+        cwd: root,
+        encoding: "utf8",
+        maxBuffer: 64 << 20,
+      });
+      const output = `${r.stdout}${r.stderr}`;
+      expect(r.status, output).toBe(0);
+      // gen was built by the Dockerfile frontend, then handed over as a frontend input.
+      expect(output).toContain("COPY version.txt /share/version.txt");
+      expect(read(out, "etc/version.txt")).toBe("made by gen\n");
+      expect(existsSync(join(out, "hello"))).toBe(true);
+    });
+  },
+);

@@ -21,6 +21,17 @@ const config = (o: Record<string, string>) =>
     [],
   );
 
+const bake = JSON.parse(
+  readFileSync(new URL("./fixtures/bake-input-opts.json", import.meta.url), "utf8"),
+) as Record<string, Record<string, string>>;
+
+describe("named contexts as the engine sends them", () => {
+  it("reads buildx bake's target:gen, forwarded by the builtin frontend, as a frontend input", () => {
+    const named = config(bake.bake ?? {}).namedContexts;
+    expect([...named]).toEqual([["gen", { kind: "input", ref: "0-gen" }]]);
+  });
+});
+
 describe("the context option", () => {
   it("reads the Engine API's upload and buildx's stdin tar as HTTP contexts", () => {
     expect(config(recorded.engineApi ?? {}).context).toEqual({
