@@ -25,7 +25,7 @@ import { requireArtifacts } from "./artifacts.js";
 import { resolveBase } from "./base-image.js";
 import { undeclaredArgsWarning, undeclaredBuildArgs } from "./build-args.js";
 import { contextDataDirs, listContext, requireContextData } from "./context-data.js";
-import type { MainContext } from "./main-context.js";
+import { commitMTime, type MainContext } from "./main-context.js";
 import { withNamedBuildImage } from "./named-contexts.js";
 import { namedDataStates } from "./named-data.js";
 import { type PlatformImage, platformResult } from "./platform-result.js";
@@ -140,6 +140,7 @@ async function plan(b: Loaded): Promise<Planned> {
       sessionId: client.buildOpts().sessionId,
       inputs: b.input.inputs ?? {},
       platform,
+      gitMTimeCommit: commitMTime(client, epoch),
     }),
     requireContextData(listed.value, planned.target.data, { filtered: b.context.filtered }),
   ]);

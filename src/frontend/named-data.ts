@@ -8,6 +8,7 @@ import { parseRemoteContext } from "../gateway/context-ref.js";
 import { Code } from "../gateway/errors.js";
 import type { FrontendClient } from "../gateway/frontend-client.js";
 import { LocatedError } from "../gateway/located.js";
+import { formatPlatform } from "../gateway/opts.js";
 import {
   copy,
   definitionState,
@@ -29,6 +30,8 @@ export interface NamedDataOptions {
   sessionId: string;
   inputs: Record<string, Definition>;
   platform: Platform;
+  /** git.mtime=commit on git sources (SOURCE_DATE_EPOCH set, and the daemon knows it). */
+  gitMTimeCommit: boolean;
 }
 
 /** dockerui sniffs this much of a download to tell an archive from a single file. */
@@ -55,10 +58,24 @@ export async function namedDataStates(
   }
   const out = new Map<string, State>();
   for (const [name, at] of wanted) {
-    const found = namedContextFor(contexts, name);
+    const found = forPlatform(contexts, name, opts.platform) ?? namedContextFor(contexts, name);
     if (found) out.set(name, await namedState(client, found.name, found.context, at, opts));
   }
   return out;
+}
+
+/**
+ * buildx passes a multi-platform bake target per platform, as `context:NAME::os/arch` (and
+ * its input as `input:KEY::os/arch`); dockerui looks that key up before the plain name.
+ */
+function forPlatform(
+  contexts: ReadonlyMap<string, NamedContext>,
+  name: string,
+  platform: Platform,
+): { name: string; context: NamedContext } | undefined {
+  const key = `${name}::${formatPlatform(platform)}`;
+  const context = contexts.get(key);
+  return context ? { name: key, context } : undefined;
 }
 
 async function namedState(
@@ -96,6 +113,7 @@ async function namedState(
           ref: remote.ref,
           subdir: remote.subdir,
           keepGitDir: remote.keepGitDir === true,
+          ...(opts.gitMTimeCommit ? { mtime: "commit" as const } : {}),
           name: `${shown} ${c.ref}`,
         });
       }

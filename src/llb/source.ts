@@ -145,6 +145,8 @@ export interface GitOptions extends OpOptions {
   ref?: string;
   subdir?: string;
   keepGitDir?: boolean;
+  /** git.mtime: "commit" gives every file the commit's time instead of the checkout's (BuildKit ≥ v0.29). */
+  mtime?: "commit";
 }
 
 /**
@@ -173,6 +175,10 @@ export function git(url: string, opts: GitOptions = {}): State {
   if (remote.scheme === "ssh") {
     attrs.set("git.mountsshsock", "default");
     caps.push(Caps.sourceGitMountSSHSock);
+  }
+  if (opts.mtime) {
+    attrs.set("git.mtime", opts.mtime);
+    caps.push(Caps.sourceGitMTime);
   }
   caps.push(Caps.sourceGit);
   const v = new SourceVertex(`git://${id}`, attrs, caps, undefined, opts);
