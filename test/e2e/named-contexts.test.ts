@@ -73,6 +73,16 @@ describe.skipIf(problem !== undefined)("named contexts on a real engine", () => 
     expect(r.output).toContain("only docker-image://REF can replace the build image");
   });
 
+  it("plain --call outline shows the named contexts: the build image and the data sources", () => {
+    const withGen = context({
+      "scratchkit.yaml": `${ALPINE_DEFAULT}data: [{from: gen, src: version.txt}]\n`,
+      "hello.c": HELLO_C,
+    });
+    const r = buildx(["--call", "outline", "-f", "scratchkit.yaml", "."], withGen);
+    expect(r.code, r.output).toBe(0);
+    expect(r.output).toMatch(/^NAMED CONTEXT\s+USED BY\nalpine:3\.22\s+build\.image\ngen\s+data$/m);
+  });
+
   it("--call outline lists the names a named context can replace (the build image)", () => {
     const r = buildx(["--call", "outline,format=json", "-f", "scratchkit.yaml", "."], dir);
     expect(r.code, r.output).toBe(0);
