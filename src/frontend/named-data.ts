@@ -17,6 +17,8 @@ import {
   image,
   local,
   marshal,
+  normalizeImageRef,
+  ociLayout,
   type Platform,
   type State,
   scratch,
@@ -120,10 +122,22 @@ async function namedState(
       if (remote?.kind === "http") return httpState(client, remote.url, opts.platform, shown);
       throw refuse(`data from: the named context ${name} is not a git or http(s) URL: ${c.ref}`);
     }
-    case "oci-layout":
-      throw refuse(
-        `data from: the named context ${name} is an oci-layout:// source, which scratchkit cannot read yet; use docker-image://, a directory, git or https://`,
-      );
+    case "oci-layout": {
+      // buildx sends oci-layout://STORE@sha256:…, STORE the ID of the layout in its session;
+      // the op names the image by the context's name and that digest, as dockerui does.
+      // (buildx writes STORE:latest@sha256:…; the tag is not part of the store's ID.)
+      const m = /^([^@:/]+)(?::[^@/]+)?@(sha256:[0-9a-f]{64})$/.exec(c.ref.replace(/^\/\//, ""));
+      if (!m?.[1] || !m[2])
+        throw refuse(
+          `data from: the named context ${name} is not oci-layout://STORE@sha256:DIGEST: ${c.ref}`,
+        );
+      return ociLayout(normalizeImageRef(`${name}@${m[2]}`), {
+        sessionId: opts.sessionId,
+        storeId: m[1],
+        platform: opts.platform,
+        name: `${shown} OCI load from client`,
+      });
+    }
     default:
       throw refuse(
         `data from: the named context ${name} has a source scratchkit does not know: ${c.ref} (expected docker-image://, local:, input:, a git URL or an http(s) URL)`,

@@ -71,6 +71,33 @@ export function image(ref: string, opts: ImageOptions = {}): State {
   return new State({ vertex: v, index: 0 }, platform);
 }
 
+export interface OCILayoutOptions extends OpOptions {
+  platform?: Platform;
+  /** The client session holding the layout, and the store's ID in it (what buildx names it). */
+  sessionId: string;
+  storeId: string;
+}
+
+/**
+ * An image from an OCI layout the client serves in its session (Go's llb.OCILayout):
+ * identifier oci-layout://<name@digest>, the session and store in attrs.
+ */
+export function ociLayout(ref: string, opts: OCILayoutOptions): State {
+  const attrs = new Map<string, string>([
+    ["oci.session", opts.sessionId],
+    ["oci.store", opts.storeId],
+  ]);
+  const platform = opts.platform ? normalizePlatform(opts.platform) : undefined;
+  const v = new SourceVertex(
+    `oci-layout://${ref}`,
+    attrs,
+    [Caps.sourceOCILayout],
+    platform ?? "default",
+    opts,
+  );
+  return new State({ vertex: v, index: 0 }, platform);
+}
+
 export interface LocalOptions extends OpOptions {
   sessionId?: string;
   includePatterns?: string[];

@@ -190,6 +190,30 @@ describe.skipIf(problem !== undefined)("data[].from: a named context (COPY --fro
     expect(read(out, "share/from-tar.txt")).toBe("from a tarball\n");
   });
 
+  it("copies from an OCI layout (oci-layout:///dir@sha256:…, a store in buildx's session)", () => {
+    const src = context({
+      "x.txt": "from a layout\n",
+      Dockerfile: "FROM scratch\nCOPY x.txt /share/x.txt\n",
+    });
+    const layout = mkdtempSync(join(tmpdir(), "scratchkit-layout-"));
+    const made = buildx(["--output", `type=oci,dest=${layout},tar=false`, "."], src);
+    expect(made.code, made.output).toBe(0);
+    const index = JSON.parse(readFileSync(join(layout, "index.json"), "utf8")) as {
+      manifests: { digest: string }[];
+    };
+    const dir = context({
+      "scratchkit.yaml": withData("{from: lay, src: /share/x.txt}"),
+      "hello.c": HELLO_C,
+    });
+    const { r, out } = buildFiles(dir, [
+      "--build-context",
+      `lay=oci-layout://${layout}@${index.manifests[0]?.digest}`,
+    ]);
+    expect(r.code, r.output).toBe(0);
+    expect(r.output).toContain("[context lay] OCI load from client");
+    expect(read(out, "share/x.txt")).toBe("from a layout\n");
+  });
+
   it("an unknown name is an error at its manifest line, listing the names given", () => {
     const dir = context({
       "scratchkit.yaml": withData("{from: gen, src: gen.txt}"),
