@@ -152,4 +152,20 @@ describe("remote sources in LLB", () => {
     expect(ssh?.source?.identifier).toBe("git://host/org/r.git");
     expect(ssh?.source?.attrs).toMatchObject({ "git.keepgitdir": "true", "git.mountsshsock": "default" });
   });
+
+  it("marshals git.mtime=commit with its cap, as llb.GitMTimeCommit does", () => {
+    const m = llb.marshal(llb.git("git://127.0.0.1/repo.git", { mtime: "commit" }));
+    expect(decode(m).ops[0]?.source?.attrs).toMatchObject({ "git.mtime": "commit" });
+    expect(decode(m).def.metadata[m.digests[0] as string]?.caps).toMatchObject({ "source.git.mtime": true });
+  });
+
+  it("marshals an OCI layout as llb.OCILayout: name@digest, session and store, with a platform", () => {
+    const digest = `sha256:${"a".repeat(64)}`;
+    const state = llb.ociLayout(`docker.io/library/lay@${digest}`, { sessionId: "s1", storeId: "st1" });
+    const m = llb.marshal(state, { platform: { os: "linux", architecture: "amd64" } });
+    const op = decode(m).ops[0];
+    expect(op?.source?.identifier).toBe(`oci-layout://docker.io/library/lay@${digest}`);
+    expect(op?.source?.attrs).toEqual({ "oci.session": "s1", "oci.store": "st1" });
+    expect(op?.platform).toMatchObject({ OS: "linux", Architecture: "amd64" });
+  });
 });
