@@ -3,7 +3,7 @@
 // where they happen (LocatedError, ManifestError, PlanError); the dispatcher locates them.
 import type { BuildConfig } from "../gateway/build-config.js";
 import { FrontendCap } from "../gateway/caps.js";
-import type { Result } from "../gateway/client.js";
+import type { Definition, Result } from "../gateway/client.js";
 import { Code } from "../gateway/errors.js";
 import type { FrontendClient, Ref, Warning } from "../gateway/frontend-client.js";
 import { LocatedError, type ManifestSource } from "../gateway/located.js";
@@ -12,7 +12,7 @@ import { assembleBuild, type BuildContext, buildContext, type ContextOptions } f
 import type { BuildGraph } from "../graph/build-graph.js";
 import { imageConfig } from "../image/config.js";
 import { lintWarnings } from "../lint/index.js";
-import { type Marshalled, marshal, normalizeImageRef, type SourceMap } from "../llb/index.js";
+import { type Marshalled, marshal, normalizeImageRef, type SourceMap, type State } from "../llb/index.js";
 import { log } from "../log.js";
 import type { Manifest } from "../manifest/types.js";
 import { stagePlatformFor } from "../plan/cross.js";
@@ -25,8 +25,9 @@ import { requireArtifacts } from "./artifacts.js";
 import { resolveBase } from "./base-image.js";
 import { undeclaredArgsWarning, undeclaredBuildArgs } from "./build-args.js";
 import { contextDataDirs, listContext, requireContextData } from "./context-data.js";
-import type { MainContext } from "./main-context.js";
+import { commitMTime, type MainContext } from "./main-context.js";
 import { withNamedBuildImage } from "./named-contexts.js";
+import { namedDataStates } from "./named-data.js";
 import { type PlatformImage, platformResult } from "./platform-result.js";
 import { solveMarshalled } from "./solve.js";
 
@@ -36,6 +37,8 @@ export interface BuildInput {
   dockerignore: string;
   /** Default: the client's local directory named by the contextkey option. */
   context?: MainContext;
+  /** The frontend inputs (a named context `input:NAME` reads one). */
+  inputs?: Record<string, Definition>;
 }
 
 /** After load: the parsed manifest, one target platform and the filtered context. */
@@ -53,6 +56,8 @@ interface Loaded {
 interface Planned extends Loaded {
   base: { digest: string; env: string[] };
   plan: BuildPlan;
+  /** The named contexts the target's data copies from. */
+  named: ReadonlyMap<string, State>;
 }
 /** After graph: the LLB, with the build stage's output marshalled for solving. */
 interface Graphed extends Planned {
@@ -130,13 +135,21 @@ async function plan(b: Loaded): Promise<Planned> {
     ...(noCache !== undefined ? { noCache } : {}),
     ...(epoch !== undefined ? { epoch } : {}),
   });
-  await requireContextData(listed.value, planned.target.data, { filtered: b.context.filtered });
-  return { ...b, base, plan: planned };
+  const [named] = await Promise.all([
+    namedDataStates(client, planned.target.data, config.namedContexts, {
+      sessionId: client.buildOpts().sessionId,
+      inputs: b.input.inputs ?? {},
+      platform,
+      gitMTimeCommit: commitMTime(client, epoch),
+    }),
+    requireContextData(listed.value, planned.target.data, { filtered: b.context.filtered }),
+  ]);
+  return { ...b, base, plan: planned, named };
 }
 
 /** The LLB, assembled as `scratchkit llb` assembles it. */
 function graph(b: Planned): Graphed {
-  const { source, ...graph } = assembleBuild(b.manifest, b.plan, contextOptions(b));
+  const { source, ...graph } = assembleBuild(b.manifest, b.plan, { ...contextOptions(b), named: b.named });
   const outputDef = marshal(graph.output, { platform: b.platform });
   const at = { source, steps: b.plan.steps, baseImage: b.manifest.build.image.span };
   return { ...b, graph, source, outputDef, at };

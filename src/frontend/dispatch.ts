@@ -52,7 +52,7 @@ export async function frontendResult(caller: FrontendClient): Promise<Result> {
   try {
     if (request !== undefined) return toResult(subrequestAnswer(request, source, config));
     const dockerignore = definition.ignore ?? contextIgnore ?? "";
-    return await runBuild(client, config, { source, dockerignore, context });
+    return await runBuild(client, config, { source, dockerignore, context, inputs });
   } catch (err) {
     throw withManifestSource(err, source);
   }

@@ -6,6 +6,7 @@ import type { Definition } from "../gateway/client.js";
 import type { GitContextRef, HTTPContextRef } from "../gateway/context-ref.js";
 import type { FrontendClient, Ref } from "../gateway/frontend-client.js";
 import {
+  Caps,
   copy,
   definitionState,
   git,
@@ -50,7 +51,7 @@ const SNIFF_BYTES = 1024;
 /** Resolves `config.context`; remote contexts are solved (and an HTTP one sniffed) here. */
 export async function resolveMainContext(
   client: FrontendClient,
-  config: Pick<BuildConfig, "context" | "filename" | "contextSubdir" | "keepGitDir" | "platforms">,
+  config: Pick<BuildConfig, "context" | "filename" | "contextSubdir" | "keepGitDir" | "platforms" | "epoch">,
   inputs: Record<string, Definition>,
 ): Promise<MainContext> {
   const ref: MainContextRef = config.context;
@@ -70,20 +71,37 @@ export async function resolveMainContext(
   if (ref.kind === "local") return ref;
   const resolved =
     ref.kind === "git"
-      ? await solved(client, gitContext(ref, config.keepGitDir), platform, "git", config.filename)
+      ? await solved(
+          client,
+          gitContext(ref, config.keepGitDir, commitMTime(client, config.epoch)),
+          platform,
+          "git",
+          config.filename,
+        )
       : await httpContext(client, ref, platform, config.filename);
   const sub = config.contextSubdir;
   return sub ? { ...resolved, state: scopeToSubdir(resolved.state, sub) } : resolved;
 }
 
-function gitContext(g: GitContextRef, keepGitDir: boolean): State {
+function gitContext(g: GitContextRef, keepGitDir: boolean, mtimeCommit: boolean): State {
   const shown = `${g.remote}${g.ref || g.subdir ? `#${g.ref}${g.subdir ? `:${g.subdir}` : ""}` : ""}`;
   return git(g.remote, {
     ref: g.ref,
     subdir: g.subdir,
     keepGitDir: keepGitDir || g.keepGitDir === true,
+    ...(mtimeCommit ? { mtime: "commit" as const } : {}),
     name: `[internal] load git source ${shown}`,
   });
+}
+
+/**
+ * dockerui checks out a git source with the commit's time on every file when SOURCE_DATE_EPOCH
+ * is set (git.mtime=commit), so the checkout is the same from build to build. Daemons before
+ * BuildKit v0.29 (Docker Engine 28) do not know the attribute and would refuse the op: there
+ * the checkout keeps its own times.
+ */
+export function commitMTime(client: FrontendClient, epoch: number | undefined): boolean {
+  return epoch !== undefined && client.buildOpts().caps.llb.has(Caps.sourceGitMTime);
 }
 
 /**

@@ -22,6 +22,8 @@ export interface ContextOptions {
    * (default: the manifest's own filename); the CLI reads a path and passes its base name.
    */
   filename?: string;
+  /** Named contexts by name, for data `from: NAME` (the frontend resolves and checks them). */
+  named?: ReadonlyMap<string, State>;
 }
 
 /** The build context as the build reads it. */
@@ -64,5 +66,10 @@ export function assembleBuild(
   opts: ContextOptions,
 ): BuildGraph & { source: SourceMap } {
   const source = manifestSourceMap(manifest, opts.filename);
-  return { ...buildGraph(plan, { context: buildContext(manifest, opts).state, source }), source };
+  const inputs = {
+    context: buildContext(manifest, opts).state,
+    source,
+    ...(opts.named ? { named: opts.named } : {}),
+  };
+  return { ...buildGraph(plan, inputs), source };
 }

@@ -16,6 +16,8 @@ export interface GraphInputs {
   context: State;
   /** The manifest as a source file, so failing steps print their lines. */
   source: SourceMap;
+  /** Named contexts by name (`data[].from: NAME`), already checked against the manifest. */
+  named?: ReadonlyMap<string, State>;
 }
 
 export interface BuildGraph {
@@ -71,7 +73,7 @@ export function buildGraph(plan: BuildPlan, inputs: GraphInputs): BuildGraph {
   const spans = [...t.artifacts, ...t.data].map((a) => a.span);
   const finalImage = imageState(
     t,
-    { output: out, buildRoot: root, toolRoot, context: inputs.context },
+    { output: out, buildRoot: root, toolRoot, context: inputs.context, named: inputs.named ?? new Map() },
     plan.epoch,
     {
       name: `[image 1/1] copy ${[...t.data, ...t.artifacts].map((a) => a.dest).join(" ")}`,

@@ -21,6 +21,8 @@ export interface ImageSources {
   /** The build image after its packages: runs the one helper command the image stage needs. */
   toolRoot: State;
   context: State;
+  /** Named contexts by name, for data `from: NAME`. */
+  named: ReadonlyMap<string, State>;
 }
 
 type Chain = Pick<FileAction, "mkdir" | "mkfile" | "copy">;
@@ -61,19 +63,14 @@ export function imageFiles(t: Target, src: ImageSources, epoch?: number): FileAc
   }
   for (const d of t.data) {
     parentsOf(d.dest, d.mode, d.owner ? ids(d.owner.uid, d.owner.gid) : undefined);
-    chain = next().copy(
-      d.from === "context" ? src.context : src.buildRoot,
-      d.from === "context" ? `/${d.src}` : d.src,
-      d.dest,
-      {
-        followSymlinks: true,
-        createDestPath: true,
-        copyDirContentsOnly: true,
-        ...(d.mode !== undefined ? { mode: d.mode } : {}),
-        ...(d.owner ? { owner: ids(d.owner.uid, d.owner.gid) } : {}),
-        ...ts,
-      },
-    );
+    chain = next().copy(dataSource(d, src), d.from === "build" ? d.src : `/${d.src}`, d.dest, {
+      followSymlinks: true,
+      createDestPath: true,
+      copyDirContentsOnly: true,
+      ...(d.mode !== undefined ? { mode: d.mode } : {}),
+      ...(d.owner ? { owner: ids(d.owner.uid, d.owner.gid) } : {}),
+      ...ts,
+    });
   }
   for (const a of t.artifacts) {
     parentsOf(a.dest, a.mode);
@@ -112,6 +109,16 @@ function stickyTmp(tools: State): State {
       name: "[image] make /tmp (mode 1777)",
     })
     .getMount("/scratchkit-tmp");
+}
+
+/** The state a data entry copies from. A missing named context is the caller's bug: it checks names first. */
+function dataSource(d: Target["data"][number], src: ImageSources): State {
+  if (d.from === "context") return src.context;
+  if (d.from === "build") return src.buildRoot;
+  const name = d.named?.value ?? "";
+  const state = src.named.get(name);
+  if (!state) throw new Error(`graph: no named context ${JSON.stringify(name)} for data ${d.src}`);
+  return state;
 }
 
 function ids(uid: number, gid: number): Chown {

@@ -17,6 +17,7 @@ export const Caps = {
   sourceGitKeepDir: "source.git.keepgitdir",
   sourceGitFullURL: "source.git.fullurl",
   sourceGitMountSSHSock: "source.git.mountsshsock",
+  sourceGitMTime: "source.git.mtime",
   sourceOCILayout: "source.ocilayout",
 
   execMetaBase: "exec.meta.base",

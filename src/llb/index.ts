@@ -14,6 +14,6 @@ export { merge } from "./merge.js";
 export { hostPlatform, normalizePlatform } from "./platform.js";
 export { familiarName, type ImageReference, normalizeImageRef, parseImageRef } from "./reference.js";
 export type { GitOptions, HTTPOptions, ImageOptions, LocalOptions } from "./source.js";
-export { git, http, image, local } from "./source.js";
+export { git, http, image, local, ociLayout } from "./source.js";
 export { ExecState, State, scratch } from "./state.js";
 export type { OpOptions, Platform, SourceLocation, SourceMap, SourcePosition } from "./types.js";

@@ -71,6 +71,33 @@ export function image(ref: string, opts: ImageOptions = {}): State {
   return new State({ vertex: v, index: 0 }, platform);
 }
 
+export interface OCILayoutOptions extends OpOptions {
+  platform?: Platform;
+  /** The client session holding the layout, and the store's ID in it (what buildx names it). */
+  sessionId: string;
+  storeId: string;
+}
+
+/**
+ * An image from an OCI layout the client serves in its session (Go's llb.OCILayout):
+ * identifier oci-layout://<name@digest>, the session and store in attrs.
+ */
+export function ociLayout(ref: string, opts: OCILayoutOptions): State {
+  const attrs = new Map<string, string>([
+    ["oci.session", opts.sessionId],
+    ["oci.store", opts.storeId],
+  ]);
+  const platform = opts.platform ? normalizePlatform(opts.platform) : undefined;
+  const v = new SourceVertex(
+    `oci-layout://${ref}`,
+    attrs,
+    [Caps.sourceOCILayout],
+    platform ?? "default",
+    opts,
+  );
+  return new State({ vertex: v, index: 0 }, platform);
+}
+
 export interface LocalOptions extends OpOptions {
   sessionId?: string;
   includePatterns?: string[];
@@ -145,6 +172,8 @@ export interface GitOptions extends OpOptions {
   ref?: string;
   subdir?: string;
   keepGitDir?: boolean;
+  /** git.mtime: "commit" gives every file the commit's time instead of the checkout's (BuildKit ≥ v0.29). */
+  mtime?: "commit";
 }
 
 /**
@@ -173,6 +202,10 @@ export function git(url: string, opts: GitOptions = {}): State {
   if (remote.scheme === "ssh") {
     attrs.set("git.mountsshsock", "default");
     caps.push(Caps.sourceGitMountSSHSock);
+  }
+  if (opts.mtime) {
+    attrs.set("git.mtime", opts.mtime);
+    caps.push(Caps.sourceGitMTime);
   }
   caps.push(Caps.sourceGit);
   const v = new SourceVertex(`git://${id}`, attrs, caps, undefined, opts);

@@ -7,6 +7,7 @@ import { DEFAULT_BUILD_IMAGE, DEFAULT_WORKDIR, OUTPUT_DIR } from "./defaults.js"
 import { reportDuplicateKeys } from "./duplicates.js";
 import { ManifestError } from "./errors.js";
 import { exposedPort, imageUser, labelKey, stopSignal, volumePath } from "./image-checks.js";
+import { closest } from "./suggest.js";
 import {
   type Artifact,
   type BuildArg,
@@ -70,7 +71,9 @@ const SECRET_KEYS = ["id", "target", "required"];
 const ESSENTIALS = ["nonroot", "ca-certificates", "tmp", "tzdata"];
 const PACKAGE_MANAGERS: readonly PackageManager[] = ["apk", "apt", "none"];
 const SHARING: readonly CacheMount["sharing"][] = ["shared", "private", "locked"];
-const DATA_FROM: readonly DataFile["from"][] = ["context", "build"];
+const DATA_FROM = ["context", "build"] as const;
+/** A named context's name as buildx's --build-context takes it (an image name, or a plain word). */
+const CONTEXT_NAME = /^[A-Za-z0-9][A-Za-z0-9._:/@-]*$/;
 
 // Package names go to the package manager as separate argv words; this also keeps
 // option-looking or shell-looking words out.
@@ -472,13 +475,19 @@ function parseData(ctx: Context, node: Node | undefined, prefix: string): DataFi
     const at = `${prefix}data[${i}]`;
     const span = ctx.span(item);
     let from: DataFile["from"] = "context";
+    let named: Located<string> | undefined;
     let src: string | undefined;
     let dest: string | undefined;
     let mode: number | undefined;
     let owner: DataFile["owner"];
     const keys = isMap(item) ? ctx.keys(item, DATA_KEYS, `${at}.`) : undefined;
     if (keys) {
-      if (keys.has("from")) from = ctx.oneOf(keys.get("from"), `${at}.from`, DATA_FROM)?.value ?? from;
+      if (keys.has("from")) {
+        const f = dataFrom(ctx, keys.get("from"), `${at}.from`);
+        if (f === undefined) continue;
+        from = f.from;
+        named = f.named;
+      }
       if (!keys.has("src")) ctx.error(item, `${at}: missing key src`);
       else src = dataSource(ctx, keys.get("src"), from, `${at}.src`);
       if (keys.has("dest")) dest = ctx.absPath(keys.get("dest"), `${at}.dest`);
@@ -488,13 +497,14 @@ function parseData(ctx: Context, node: Node | undefined, prefix: string): DataFi
       src = dataSource(ctx, item, "context", at);
     }
     if (src === undefined) continue;
-    const finalDest = dest ?? (from === "context" ? `/${src}` : src);
+    const finalDest = dest ?? (from === "build" ? src : `/${src}`);
     if (finalDest === "/") {
       ctx.errorSpan(span, `${at}.dest: cannot be the image root`);
       continue;
     }
     out.push({
       from,
+      ...(named ? { named } : {}),
       src,
       dest: finalDest,
       ...(mode !== undefined ? { mode } : {}),
@@ -503,6 +513,26 @@ function parseData(ctx: Context, node: Node | undefined, prefix: string): DataFi
     });
   }
   return out;
+}
+
+/**
+ * `from:` is context, build, or the name of a named context. A near miss of the two keywords
+ * is a typo, not a name (a context called "contxt" would be a trap).
+ */
+function dataFrom(
+  ctx: Context,
+  node: Node | undefined,
+  what: string,
+): { from: DataFile["from"]; named?: Located<string> } | undefined {
+  const s = ctx.string(node, what, CONTEXT_NAME, "context, build or the name of a named context");
+  if (!s) return undefined;
+  if ((DATA_FROM as readonly string[]).includes(s.value)) return { from: s.value as DataFile["from"] };
+  const near = closest(s.value, DATA_FROM);
+  if (near !== undefined) {
+    ctx.error(node, `${what}: expected context, build or a named context's name; did you mean ${near}?`);
+    return undefined;
+  }
+  return { from: "named", named: s };
 }
 
 /** Context paths stay inside the context; build paths are absolute in the build stage. */
@@ -515,9 +545,12 @@ function dataSource(
   const s = ctx.string(node, what);
   if (!s) return undefined;
   if (from === "build") return ctx.absPath(node, what);
-  const clean = cleanPath(s.value);
-  if (s.value.startsWith("/") || clean === ".." || clean.startsWith("../") || clean === ".") {
-    ctx.error(node, `${what}: ${JSON.stringify(s.value)} must be a path inside the build context`);
+  // A named context is often an image: its paths are written absolute, as COPY --from takes them.
+  const value = from === "named" ? s.value.replace(/^\/+/, "") : s.value;
+  const clean = cleanPath(value);
+  const where = from === "named" ? "the named context" : "the build context";
+  if (value.startsWith("/") || clean === ".." || clean.startsWith("../") || clean === ".") {
+    ctx.error(node, `${what}: ${JSON.stringify(s.value)} must be a path inside ${where}`);
     return undefined;
   }
   if (!ctx.usablePath(node, s.value, what)) return undefined;

@@ -82,8 +82,14 @@ export interface Artifact {
 
 /** Data shipped as is (not verified as a program): from the context or the build stage. */
 export interface DataFile {
-  from: "context" | "build";
-  /** Path in the context (relative) or in the build stage's filesystem (absolute). */
+  /** "named": a named context (`--build-context NAME=...`), like a Dockerfile's COPY --from=NAME. */
+  from: "context" | "build" | "named";
+  /** The named context's name and where `from:` says it, when from is "named". */
+  named?: Located<string>;
+  /**
+   * Path in the context or a named context (relative), or in the build stage's filesystem
+   * (absolute).
+   */
   src: string;
   dest: string;
   mode?: number;

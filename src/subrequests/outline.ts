@@ -11,7 +11,10 @@ import { type LocationJson, locationOf, RESULT_METADATA, type RequestDefinition 
 
 export const OUTLINE_REQUEST: RequestDefinition = {
   name: "frontend.outline",
-  version: "1.0.0",
+  // 1.0.0 plus `contexts`. buildx prints an outline newer than the one it knows (1.0.0) from
+  // result.txt as sent, so its plain output shows the named contexts, which its own printer
+  // has no table for.
+  version: "1.1.0",
   type: "rpc",
   description: "List all parameters current build target supports",
   opts: [{ name: "target", description: "Target build stage" }],
@@ -38,9 +41,11 @@ export interface CacheJson {
   location?: LocationJson;
 }
 
-/** A name `--build-context NAME=...` can replace: the build image, in its familiar form. */
+/** A name `--build-context NAME=...` gives: the build image (familiar form), or a data source. */
 export interface NamedContextJson {
   name: string;
+  /** What reads it: "build.image" (replaced by it) or "data" (`data[].from: NAME`). */
+  usedBy: "build.image" | "data";
   location?: LocationJson;
 }
 
@@ -116,13 +121,24 @@ export function outline(
   if (args.length > 0) out.args = args;
   if (secrets.size > 0) out.secrets = [...secrets.values()];
   if (caches.size > 0) out.cache = [...caches.values()];
+  const contexts: NamedContextJson[] = [];
   const buildImage = familiarName(manifest.build.image.value);
-  if (buildImage) out.contexts = [{ name: buildImage, location: locationOf([manifest.build.image.span]) }];
+  if (buildImage)
+    contexts.push({
+      name: buildImage,
+      usedBy: "build.image",
+      location: locationOf([manifest.build.image.span]),
+    });
+  for (const d of target.data) {
+    if (d.named && !contexts.some((c) => c.usedBy === "data" && c.name === d.named?.value))
+      contexts.push({ name: d.named.value, usedBy: "data", location: locationOf([d.named.span]) });
+  }
+  if (contexts.length > 0) out.contexts = contexts;
   out.sources = [Buffer.from(manifest.source, "utf8").toString("base64")];
   return out;
 }
 
-/** outline.PrintOutline */
+/** outline.PrintOutline, plus a table of the named contexts. */
 export function printOutline(o: OutlineJson): string {
   let text = "";
   if (o.name || o.description) {
@@ -137,7 +153,7 @@ export function printOutline(o: OutlineJson): string {
     text += `${tabulate([["SECRET", "REQUIRED"], ...o.secrets.map((s) => [s.name, s.required ? "true" : ""])], 3)}\n`;
   }
   if (o.contexts?.length) {
-    text += `${tabulate([["NAMED CONTEXT", "REPLACES"], ...o.contexts.map((c) => [c.name, "build.image"])], 3)}\n`;
+    text += `${tabulate([["NAMED CONTEXT", "USED BY"], ...o.contexts.map((c) => [c.name, c.usedBy])], 3)}\n`;
   }
   return text;
 }

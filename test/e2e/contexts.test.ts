@@ -1,11 +1,6 @@
 // Every way a build context reaches the frontend besides a local directory, each compared
 // with the local build of the same files: same layer (diff ID) with SOURCE_DATE_EPOCH set.
-import { type ChildProcess, execFileSync, spawn, spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
-import { createServer, type Server } from "node:http";
-import { type AddressInfo, connect, createServer as createNetServer } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { spawnSync } from "node:child_process";
 import type Docker from "dockerode";
 import tar from "tar-stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -22,6 +17,7 @@ import {
   TOOLCHAIN,
   tagger,
 } from "./engine.js";
+import { gitDaemon, httpServer, type Running } from "./local-servers.js";
 
 const problem = suiteProblem();
 const { tag, cleanup } = tagger("ctx-");
@@ -137,44 +133,15 @@ describe.skipIf(problem !== undefined)("remote build contexts on a real engine",
   });
 
   describe("git (a git daemon on 127.0.0.1 serving a repository made here)", () => {
-    let daemon: ChildProcess | undefined;
+    let daemon: Running | undefined;
     let base = "";
     beforeAll(async () => {
-      const root = mkdtempSync(join(tmpdir(), "scratchkit-git-"));
-      const repo = join(root, "repo.git");
-      mkdirSync(join(repo, "sub"), { recursive: true });
-      for (const [name, text] of Object.entries(FILES)) {
-        writeFileSync(join(repo, name), text);
-        writeFileSync(join(repo, "sub", name), text);
-      }
-      const git = (...args: string[]) =>
-        execFileSync("git", ["-C", repo, "-c", "user.name=t", "-c", "user.email=t@t", ...args], {
-          env: { ...process.env, GIT_AUTHOR_DATE: `@${EPOCH}`, GIT_COMMITTER_DATE: `@${EPOCH}` },
-        });
-      git("init", "-q", "-b", "main");
-      git("add", "-A");
-      git("commit", "-q", "-m", "hello");
-      git("tag", "v1");
-      // The daemon serves the work tree's .git as /repo.git.
-      const port = await freePort();
-      daemon = spawn(
-        "git",
-        [
-          "daemon",
-          "--listen=127.0.0.1",
-          `--port=${port}`,
-          `--base-path=${root}`,
-          "--export-all",
-          "--reuseaddr",
-          root,
-        ],
-        { stdio: "ignore" },
-      );
-      await waitForPort(port);
-      base = `git://127.0.0.1:${port}/repo.git`;
+      const sub = Object.fromEntries(Object.entries(FILES).map(([name, text]) => [`sub/${name}`, text]));
+      daemon = await gitDaemon({ ...FILES, ...sub }, EPOCH);
+      base = daemon.url;
     });
     afterAll(() => {
-      daemon?.kill();
+      daemon?.stop();
     });
 
     for (const [what, suffix] of [
@@ -214,7 +181,7 @@ describe.skipIf(problem !== undefined)("remote build contexts on a real engine",
   });
 
   describe("HTTP (Node's server on 127.0.0.1): tarballs in each compression and a plain manifest", () => {
-    let server: Server | undefined;
+    let server: Running | undefined;
     let url = "";
     const plainDir = context({ "scratchkit.yaml": PLAIN });
     let plainLayers: string[] = [];
@@ -226,12 +193,8 @@ describe.skipIf(problem !== undefined)("remote build contexts on a real engine",
         ["/ctx.tar", tarball(dir, "none")],
         ["/scratchkit.yaml", Buffer.from(PLAIN)],
       ]);
-      server = createServer((req, res) => {
-        const body = served.get(req.url ?? "");
-        res.writeHead(body ? 200 : 404).end(body);
-      });
-      await new Promise<void>((resolve) => server?.listen(0, "127.0.0.1", resolve));
-      url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      server = await httpServer(served);
+      url = server.url;
       const t = tag("plain-local");
       const r = await buildxAsync(
         ["-f", "scratchkit.yaml", "--build-arg", `SOURCE_DATE_EPOCH=${EPOCH}`, "-t", t, "--load", "."],
@@ -241,7 +204,7 @@ describe.skipIf(problem !== undefined)("remote build contexts on a real engine",
       plainLayers = diffIds(t);
     });
     afterAll(() => {
-      server?.close();
+      server?.stop();
     });
 
     for (const file of ["ctx.tar.gz", "ctx.tar.bz2", "ctx.tar.xz", "ctx.tar"]) {
@@ -288,29 +251,3 @@ describe.skipIf(problem !== undefined)("remote build contexts on a real engine",
     });
   });
 });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createNetServer();
-    s.on("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const { port } = s.address() as AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitForPort(port: number): Promise<void> {
-  for (let i = 0; i < 100; i++) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const c = connect(port, "127.0.0.1", () => {
-        c.destroy();
-        resolve(true);
-      });
-      c.on("error", () => resolve(false));
-    });
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`nothing listens on 127.0.0.1:${port}`);
-}

@@ -21,6 +21,17 @@ const config = (o: Record<string, string>) =>
     [],
   );
 
+const bake = JSON.parse(
+  readFileSync(new URL("./fixtures/bake-input-opts.json", import.meta.url), "utf8"),
+) as Record<string, Record<string, string>>;
+
+describe("named contexts as the engine sends them", () => {
+  it("reads buildx bake's target:gen, forwarded by the builtin frontend, as a frontend input", () => {
+    const named = config(bake.bake ?? {}).namedContexts;
+    expect([...named]).toEqual([["gen", { kind: "input", ref: "0-gen" }]]);
+  });
+});
+
 describe("the context option", () => {
   it("reads the Engine API's upload and buildx's stdin tar as HTTP contexts", () => {
     expect(config(recorded.engineApi ?? {}).context).toEqual({
@@ -140,5 +151,21 @@ describe("remote sources in LLB", () => {
     const ssh = decode(llb.marshal(llb.git("git@host:org/r.git", { keepGitDir: true }))).ops[0];
     expect(ssh?.source?.identifier).toBe("git://host/org/r.git");
     expect(ssh?.source?.attrs).toMatchObject({ "git.keepgitdir": "true", "git.mountsshsock": "default" });
+  });
+
+  it("marshals git.mtime=commit with its cap, as llb.GitMTimeCommit does", () => {
+    const m = llb.marshal(llb.git("git://127.0.0.1/repo.git", { mtime: "commit" }));
+    expect(decode(m).ops[0]?.source?.attrs).toMatchObject({ "git.mtime": "commit" });
+    expect(decode(m).def.metadata[m.digests[0] as string]?.caps).toMatchObject({ "source.git.mtime": true });
+  });
+
+  it("marshals an OCI layout as llb.OCILayout: name@digest, session and store, with a platform", () => {
+    const digest = `sha256:${"a".repeat(64)}`;
+    const state = llb.ociLayout(`docker.io/library/lay@${digest}`, { sessionId: "s1", storeId: "st1" });
+    const m = llb.marshal(state, { platform: { os: "linux", architecture: "amd64" } });
+    const op = decode(m).ops[0];
+    expect(op?.source?.identifier).toBe(`oci-layout://docker.io/library/lay@${digest}`);
+    expect(op?.source?.attrs).toEqual({ "oci.session": "s1", "oci.store": "st1" });
+    expect(op?.platform).toMatchObject({ OS: "linux", Architecture: "amd64" });
   });
 });

@@ -423,6 +423,32 @@ describe("build inputs", () => {
   });
 });
 
+describe("data from a named context", () => {
+  it("takes any other name as a named context, its src relative or absolute inside it", () => {
+    const [t] = parse(
+      "build: {run: make}\nartifacts: [a]\ndata: [{from: gen, src: /out/x.txt}, {from: gen, src: y}]\n",
+    ).targets;
+    expect(t?.data).toEqual([
+      expect.objectContaining({
+        from: "named",
+        named: expect.objectContaining({ value: "gen" }),
+        src: "out/x.txt",
+        dest: "/out/x.txt",
+      }),
+      expect.objectContaining({ from: "named", src: "y", dest: "/y" }),
+    ]);
+  });
+
+  it("calls a near miss of context or build a typo, and keeps paths inside the named context", () => {
+    expect(errors("build: {run: make}\nartifacts: [a]\ndata: [{from: biuld, src: /x}]\n")).toContain(
+      "did you mean build?",
+    );
+    expect(errors("build: {run: make}\nartifacts: [a]\ndata: [{from: gen, src: /../x}]\n")).toContain(
+      "must be a path inside the named context",
+    );
+  });
+});
+
 describe("the JSON Schema for editors", () => {
   const schema = JSON.parse(
     readFileSync(join(import.meta.dirname, "../../schema/scratchkit.schema.json"), "utf8"),
@@ -431,7 +457,7 @@ describe("the JSON Schema for editors", () => {
   const examples = [
     "preset: c\nname: hello\n",
     readFileSync(join(import.meta.dirname, "../../examples/hello/scratchkit.yaml"), "utf8"),
-    "name: srv\nbuild: {run: [make, {run: make install, cache: [/c], secrets: [t]}]}\nartifacts: [{path: srv, dest: /srv, allow-dlopen: true}]\ndata: [{src: a, from: context, mode: '0644'}]\nessentials: [nonroot, {tzdata: [UTC]}]\nimage: {ports: [80], volumes: [/d], stop-signal: SIGTERM}\ntargets: {cli: {artifacts: [cli]}}\n",
+    "name: srv\nbuild: {run: [make, {run: make install, cache: [/c], secrets: [t]}]}\nartifacts: [{path: srv, dest: /srv, allow-dlopen: true}]\ndata: [{src: a, from: context, mode: '0644'}, {src: /b, from: gen}]\nessentials: [nonroot, {tzdata: [UTC]}]\nimage: {ports: [80], volumes: [/d], stop-signal: SIGTERM}\ntargets: {cli: {artifacts: [cli]}}\n",
   ];
 
   it.each(examples)("accepts what the parser accepts (%#)", (text) => {

@@ -51,10 +51,11 @@ describe("frontend.subrequests.describe", () => {
       "frontend.lint",
       "frontend.subrequests.describe",
     ]);
-    expect(reqs.every((r) => r.version === "1.0.0" && r.type === "rpc")).toBe(true);
+    expect(reqs.every((r) => r.version === (r.name === "frontend.outline" ? "1.1.0" : "1.0.0"))).toBe(true);
+    expect(reqs.every((r) => r.type === "rpc")).toBe(true);
     expect(reqs[0]).toEqual({
       name: "frontend.outline",
-      version: "1.0.0",
+      version: "1.1.0",
       type: "rpc",
       description: "List all parameters current build target supports",
       opts: [{ name: "target", description: "Target build stage" }],
@@ -72,7 +73,7 @@ describe("frontend.subrequests.describe", () => {
     expect(describeAnswer().text).toBe(
       [
         "NAME                 VERSION DESCRIPTION",
-        "outline              1.0.0   List all parameters current build target supports",
+        "outline              1.1.0   List all parameters current build target supports",
         "targets              1.0.0   List all targets current build supports",
         "lint                 1.0.0   Lint a scratchkit manifest",
         "subrequests.describe 1.0.0   List available subrequest types",
@@ -138,6 +139,7 @@ describe("frontend.outline", () => {
       contexts: [
         {
           name: "alpine",
+          usedBy: "build.image",
           location: { ranges: [{ start: expect.objectContaining({ line: 7 }), end: expect.anything() }] },
         },
       ],
@@ -160,7 +162,7 @@ describe("frontend.outline", () => {
         "token    true",
         "npmrc    ",
         "",
-        "NAMED CONTEXT   REPLACES",
+        "NAMED CONTEXT   USED BY",
         "alpine          build.image",
         "",
         "",
@@ -403,7 +405,7 @@ describe("subrequests over a fake LLBBridge", () => {
     await serve(client, fe("frontend.outline"));
     const ret = bridge.calls.Return?.at(-1) as moby.buildkit.v1.frontend.ReturnRequest;
     expect(ret.result?.ref).toBeFalsy();
-    expect(new TextDecoder().decode(ret.result?.metadata?.version)).toBe("1.0.0");
+    expect(new TextDecoder().decode(ret.result?.metadata?.version)).toBe("1.1.0");
   });
 
   it("answers an unknown request with BuildKit's unsupported-subrequest error", async () => {
