@@ -30,7 +30,9 @@ const mod = new Module(file, module);
 mod.filename = file;
 mod.paths = Module._nodeModulePaths(path.dirname(file));
 require.main = mod;
-script.runInThisContext().call(mod.exports, mod.exports, Module.createRequire(file), mod, file, path.dirname(file));
+script
+  .runInThisContext()
+  .call(mod.exports, mod.exports, Module.createRequire(file), mod, file, path.dirname(file));
 mod.loaded = true;
 if (making) {
   fs.writeFileSync(cacheFile, script.createCachedData());
