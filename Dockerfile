@@ -18,9 +18,13 @@ RUN node scripts/gen-proto.mjs && node scripts/bundle.mjs
 
 FROM ${RUNTIME_IMAGE}
 COPY --from=build /app/dist/frontend.cjs /app/frontend.cjs
+COPY scripts/frontend-start.cjs /app/frontend-start.cjs
+# V8's code cache for the bundle, made by the runtime's own Node (a cache from another V8
+# is rejected): saves parsing and compiling ~0.9 MB of JavaScript on every build.
+RUN ["node", "/app/frontend-start.cjs", "--make-code-cache"]
 # Tells BuildKit which gateway features this frontend understands (see the buildkit notes).
 LABEL moby.buildkit.frontend.caps="moby.buildkit.frontend.inputs,moby.buildkit.frontend.subrequests,moby.buildkit.frontend.contexts"
 LABEL org.opencontainers.image.title="scratchkit frontend" \
       org.opencontainers.image.description="BuildKit frontend: a YAML manifest becomes a verified FROM scratch image"
 ENV NODE_ENV=production
-ENTRYPOINT ["node", "/app/frontend.cjs"]
+ENTRYPOINT ["node", "/app/frontend-start.cjs"]
