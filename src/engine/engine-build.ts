@@ -1,3 +1,4 @@
+import { Readable } from "node:stream";
 import type Docker from "dockerode";
 import { type BuildEvent, EngineBuildError } from "./build-events.js";
 import { EngineStreamDecoder, followEngineStream } from "./engine-stream.js";
@@ -69,12 +70,14 @@ export async function buildOnEngine(
   if (!context && !opts.remote) throw new TypeError("buildOnEngine needs a context stream or opts.remote");
   opts.signal?.throwIfAborted();
   const query = { ...buildQuery(opts), ...(opts.signal ? { abortSignal: opts.signal } : {}) };
-  // dockerode sends no body when the context is undefined (a remote build).
-  const stream = await docker
-    .buildImage(context as NodeJS.ReadableStream, query as Docker.ImageBuildOptions)
-    .catch((err: unknown) => {
-      throw refused(err);
-    });
+  // A remote build must send an empty body. Given no context, dockerode (docker-modem) sends
+  // the query as a JSON body instead, and dockerd holds a /build response back until the
+  // request body has been read. With a remote context nothing reads that body, so dockerd
+  // answered 200 with an empty stream: no progress, no error, no image id.
+  const body = context ?? Readable.from([]);
+  const stream = await docker.buildImage(body, query as Docker.ImageBuildOptions).catch((err: unknown) => {
+    throw refused(err);
+  });
   const outcome = await followEngineStream(stream, new EngineStreamDecoder(), onEvent, opts.signal);
   if (outcome.error) throw outcome.error;
   if (!outcome.imageId)

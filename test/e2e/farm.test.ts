@@ -1,6 +1,8 @@
 // The build farm end to end: `scratchkit farm serve` over the main engine and a second
 // Docker Engine started by deploy/engine2.sh, driven through the farm's gRPC client.
-import { writeFileSync } from "node:fs";
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as grpc from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -92,6 +94,46 @@ describe.skipIf(problem)("build farm", () => {
     expect(done.result?.imageId).toMatch(/^sha256:/);
     const host = hosts[done.engine as string] as string;
     expect(dockerOn(host, ["run", "--rm", tag]).out.trim()).toBe("hello");
+  });
+
+  it("builds from a git URL served by a git daemon on 127.0.0.1", async () => {
+    const base = mkdtempSync(join(tmpdir(), "scratchkit-farm-git-"));
+    const repo = join(base, "hello.git");
+    const work = join(base, "work");
+    mkdirSync(join(work, "app"), { recursive: true });
+    execFileSync("cp", ["examples/hello/scratchkit.yaml", "examples/hello/hello.c", join(work, "app")]);
+    const git = (...args: string[]) => execFileSync("git", ["-C", work, ...args], { stdio: "pipe" });
+    git("init", "-q", "-b", "main");
+    git("add", ".");
+    git("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "hello");
+    execFileSync("git", ["clone", "-q", "--bare", work, repo]);
+    const port = PORT + 1;
+    const daemon: ChildProcess = spawn(
+      "git",
+      [
+        "daemon",
+        "--export-all",
+        "--reuseaddr",
+        `--base-path=${base}`,
+        "--listen=127.0.0.1",
+        `--port=${port}`,
+        base,
+      ],
+      { stdio: "ignore" },
+    );
+    try {
+      await new Promise((r) => setTimeout(r, 500));
+      const tag = tagOf("git");
+      const c = client();
+      const job = await c.submit({ gitUrl: `git://127.0.0.1:${port}/hello.git#main:app`, tags: [tag] });
+      c.close();
+      const done = await waitJob(client, job.id as string);
+      expect(done.state, JSON.stringify(done.error)).toBe(JobState.SUCCEEDED);
+      expect(done.result?.imageId).toMatch(/^sha256:/);
+      expect(dockerOn(hosts[done.engine as string] as string, ["run", "--rm", tag]).out.trim()).toBe("hello");
+    } finally {
+      daemon.kill();
+    }
   });
 
   it("runs 20 jobs submitted at once, each exactly once, spread over both engines", async () => {
