@@ -2,8 +2,11 @@
 // Docker Engine started by deploy/engine2.sh, driven through the farm's gRPC client.
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { gzipSync } from "node:zlib";
 import * as grpc from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { tarDirectory } from "../../src/farm/client.js";
@@ -133,6 +136,33 @@ describe.skipIf(problem)("build farm", () => {
       expect(dockerOn(hosts[done.engine as string] as string, ["run", "--rm", tag]).out.trim()).toBe("hello");
     } finally {
       daemon.kill();
+    }
+  });
+
+  it("builds from an HTTP tarball URL served by Node's HTTP server on 127.0.0.1", async () => {
+    const parts: Uint8Array[] = [];
+    for await (const c of tarDirectory("examples/hello")) parts.push(c);
+    const tarball = gzipSync(Buffer.concat(parts));
+    let fetched = 0;
+    const server = createServer((req, res) => {
+      if (req.url !== "/hello.tar.gz") return void res.writeHead(404).end();
+      fetched += 1;
+      res.writeHead(200, { "Content-Type": "application/gzip" }).end(tarball);
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const tag = tagOf("http");
+      const c = client();
+      const job = await c.submit({ httpUrl: `http://127.0.0.1:${port}/hello.tar.gz`, tags: [tag] });
+      c.close();
+      const done = await waitJob(client, job.id as string);
+      expect(done.state, JSON.stringify(done.error)).toBe(JobState.SUCCEEDED);
+      expect(done.result?.imageId).toMatch(/^sha256:/);
+      expect(fetched).toBeGreaterThan(0);
+      expect(dockerOn(hosts[done.engine as string] as string, ["run", "--rm", tag]).out.trim()).toBe("hello");
+    } finally {
+      server.close();
     }
   });
 
