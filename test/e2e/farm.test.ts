@@ -1,11 +1,11 @@
 // The build farm end to end: `scratchkit farm serve` over the main engine and a second
 // Docker Engine started by deploy/engine2.sh, driven through the farm's gRPC client.
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { gzipSync } from "node:zlib";
 import * as grpc from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -44,6 +44,36 @@ function helloDir(opts: { sleep?: number; nonce?: string } = {}): string {
     // A nonce in the source defeats BuildKit's cache where a test needs a real build.
     "hello.c": `${HELLO_C}/* ${opts.nonce ?? "farm"} */\n`,
   });
+}
+
+/** A one-commit repository (branch main) with these files, served by git daemon on 127.0.0.1. */
+async function serveGit(files: Record<string, string>, port: number): Promise<ChildProcess> {
+  const base = mkdtempSync(join(tmpdir(), "scratchkit-farm-git-"));
+  const work = join(base, "work");
+  for (const [path, text] of Object.entries(files)) {
+    mkdirSync(dirname(join(work, path)), { recursive: true });
+    writeFileSync(join(work, path), text);
+  }
+  const git = (...args: string[]) => execFileSync("git", ["-C", work, ...args], { stdio: "pipe" });
+  git("init", "-q", "-b", "main");
+  git("add", ".");
+  git("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "context");
+  execFileSync("git", ["clone", "-q", "--bare", work, join(base, "repo.git")]);
+  const daemon = spawn(
+    "git",
+    [
+      "daemon",
+      "--export-all",
+      "--reuseaddr",
+      `--base-path=${base}`,
+      "--listen=127.0.0.1",
+      `--port=${port}`,
+      base,
+    ],
+    { stdio: "ignore" },
+  );
+  await new Promise((r) => setTimeout(r, 500));
+  return daemon;
 }
 
 const tagOf = (name: string) => `scratchkit-e2e/farm12-${name}:test`;
@@ -100,35 +130,16 @@ describe.skipIf(problem)("build farm", () => {
   });
 
   it("builds from a git URL served by a git daemon on 127.0.0.1", async () => {
-    const base = mkdtempSync(join(tmpdir(), "scratchkit-farm-git-"));
-    const repo = join(base, "hello.git");
-    const work = join(base, "work");
-    mkdirSync(join(work, "app"), { recursive: true });
-    execFileSync("cp", ["examples/hello/scratchkit.yaml", "examples/hello/hello.c", join(work, "app")]);
-    const git = (...args: string[]) => execFileSync("git", ["-C", work, ...args], { stdio: "pipe" });
-    git("init", "-q", "-b", "main");
-    git("add", ".");
-    git("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "hello");
-    execFileSync("git", ["clone", "-q", "--bare", work, repo]);
+    const hello = (f: string) => readFileSync(join("examples/hello", f), "utf8");
     const port = PORT + 1;
-    const daemon: ChildProcess = spawn(
-      "git",
-      [
-        "daemon",
-        "--export-all",
-        "--reuseaddr",
-        `--base-path=${base}`,
-        "--listen=127.0.0.1",
-        `--port=${port}`,
-        base,
-      ],
-      { stdio: "ignore" },
+    const daemon = await serveGit(
+      { "app/scratchkit.yaml": hello("scratchkit.yaml"), "app/hello.c": hello("hello.c") },
+      port,
     );
     try {
-      await new Promise((r) => setTimeout(r, 500));
       const tag = tagOf("git");
       const c = client();
-      const job = await c.submit({ gitUrl: `git://127.0.0.1:${port}/hello.git#main:app`, tags: [tag] });
+      const job = await c.submit({ gitUrl: `git://127.0.0.1:${port}/repo.git#main:app`, tags: [tag] });
       c.close();
       const done = await waitJob(client, job.id as string);
       expect(done.state, JSON.stringify(done.error)).toBe(JobState.SUCCEEDED);
@@ -222,6 +233,42 @@ describe.skipIf(problem)("build farm", () => {
     expect(err.code).toBe(grpc.status.INVALID_ARGUMENT);
     expect(err.details).toContain("scratchkit.yaml:4:3");
     expect(err.details).toContain("4 |   imagex: foo");
+  });
+
+  it("checks a git or HTTP context's manifest at Submit: missing is NOT_FOUND, invalid is INVALID_ARGUMENT with its line", async () => {
+    const bad = manifest("name: hello", "build:", "  imagex: foo", "  run: true", "artifacts: [hello]");
+    const port = PORT + 2;
+    const daemon = await serveGit({ "bad/scratchkit.yaml": bad }, port);
+    const server = createServer((_req, res) => void res.writeHead(200).end(bad));
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const refused = async (spec: BuildSpec) => {
+      const c = client();
+      try {
+        await c.submit(spec);
+      } catch (err) {
+        return err as grpc.ServiceError;
+      } finally {
+        c.close();
+      }
+      throw new Error(`the farm accepted ${JSON.stringify(spec)}`);
+    };
+    try {
+      const git = `git://127.0.0.1:${port}/repo.git#main`;
+      const badGit = await refused({ gitUrl: `${git}:bad` });
+      expect(badGit.code).toBe(grpc.status.INVALID_ARGUMENT);
+      expect(badGit.details).toContain("scratchkit.yaml:4:3");
+      expect(badGit.details).toContain("4 |   imagex: foo");
+      const missing = await refused({ gitUrl: `${git}:nowhere` });
+      expect(missing.code).toBe(grpc.status.NOT_FOUND);
+      expect(missing.details).toContain("nowhere/scratchkit.yaml");
+      const { port: httpPort } = server.address() as AddressInfo;
+      const badHttp = await refused({ httpUrl: `http://127.0.0.1:${httpPort}/scratchkit.yaml` });
+      expect(badHttp.code).toBe(grpc.status.INVALID_ARGUMENT);
+      expect(badHttp.details).toContain("scratchkit.yaml:4:3");
+    } finally {
+      daemon.kill();
+      server.close();
+    }
   });
 
   it("cancels a running build: the engine stops it and no image is made", async () => {
