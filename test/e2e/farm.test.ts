@@ -19,7 +19,10 @@ import {
   eventMatching,
   FarmProcess,
   MAIN_HOST,
+  registriesConfig,
+  startAuthRegistry,
   startEngine2,
+  stopAuthRegistry,
   stopEngine2,
   TOKEN,
   waitJob,
@@ -76,10 +79,15 @@ async function serveGit(files: Record<string, string>, port: number): Promise<Ch
   return daemon;
 }
 
+const REG_USER = "farm12";
+const REG_PASSWORD = `farm12-registry-${process.pid}`;
+
 const tagOf = (name: string) => `scratchkit-e2e/farm12-${name}:test`;
 
 describe.skipIf(problem)("build farm", () => {
   let engine2 = "";
+  let registry = "";
+  let cli = "";
   let farm: FarmProcess;
   const hosts: Record<string, string> = {};
   const client = () => farm.client();
@@ -108,14 +116,55 @@ describe.skipIf(problem)("build farm", () => {
     hosts.engine2 = engine2;
     // The farm must load the frontend image itself onto an engine that lacks it.
     dockerOn(engine2, ["image", "rm", "-f", FRONTEND]);
-    const cli = bundleCli();
-    farm = new FarmProcess(cli, writeConfig(engine2, PORT));
+    registry = startAuthRegistry(REG_USER, REG_PASSWORD);
+    cli = bundleCli();
+    farm = new FarmProcess(
+      cli,
+      writeConfig(engine2, PORT, registriesConfig(registry, REG_USER, REG_PASSWORD)),
+    );
     await farm.start();
   });
 
   afterAll(async () => {
     await farm?.stop();
     stopEngine2("down");
+    stopAuthRegistry();
+  });
+
+  it("pushes to an htpasswd-protected registry with the config's credentials; a wrong password fails clearly", async () => {
+    const tag = `${registry}/farm12/hello:auth`;
+    const job = await submitDir("examples/hello", { tags: [tag], push: true });
+    const done = await waitJob(client, job.id as string);
+    expect(done.state, JSON.stringify(done.error)).toBe(JobState.SUCCEEDED);
+    const digest = done.result?.pushed?.[0]?.digest ?? "";
+    expect(digest).toMatch(/^sha256:[0-9a-f]{64}$/);
+    const basic = `Basic ${Buffer.from(`${REG_USER}:${REG_PASSWORD}`).toString("base64")}`;
+    const accept = "application/vnd.oci.image.index.v1+json, application/vnd.oci.image.manifest.v1+json";
+    const head = await fetch(`http://${registry}/v2/farm12/hello/manifests/${digest}`, {
+      method: "HEAD",
+      headers: { Authorization: basic, Accept: accept },
+    });
+    expect(head.status).toBe(200);
+    // The same registry through a farm whose config has the wrong password.
+    const wrong = new FarmProcess(
+      cli,
+      writeConfig(engine2, PORT + 3, registriesConfig(registry, REG_USER, "not-the-password")),
+    );
+    await wrong.start();
+    try {
+      const c = wrong.client();
+      const job2 = await c.submit(
+        { upload: true, tags: [`${registry}/farm12/hello:wrong`], push: true },
+        tarDirectory("examples/hello"),
+      );
+      c.close();
+      const failed = await waitJob(() => wrong.client(), job2.id as string);
+      expect(failed.state).toBe(JobState.FAILED);
+      expect(failed.error?.message).toMatch(/unauthorized|authentication required|no basic auth/i);
+      expect(failed.error?.message).toContain(registry);
+    } finally {
+      await wrong.stop();
+    }
   });
 
   it("builds examples/hello from a tar upload into an image that runs on the engine it chose", async () => {
