@@ -20,6 +20,11 @@ export interface EngineBuildOptions {
   noCache?: boolean;
   /** Passed as the build arg SOURCE_DATE_EPOCH. */
   sourceDateEpoch?: number;
+  /**
+   * The build containers' network (the Engine API `networkmode`): "none" lets an engine run
+   * without a bridge, "host" reaches the host's network; unset, dockerd uses its bridge.
+   */
+  networkMode?: string;
   /** A git or HTTP URL context instead of a tar (the Engine API `remote` parameter). */
   remote?: string;
   /** Aborting destroys the HTTP request, so dockerd cancels the build. */
@@ -51,6 +56,7 @@ export function buildQuery(opts: EngineBuildOptions): Record<string, unknown> {
   if (Object.keys(buildargs).length) q.buildargs = buildargs;
   if (opts.labels && Object.keys(opts.labels).length) q.labels = opts.labels;
   if (opts.noCache) q.nocache = true;
+  if (opts.networkMode) q.networkmode = opts.networkMode;
   if (opts.remote) q.remote = opts.remote;
   return q;
 }

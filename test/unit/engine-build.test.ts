@@ -134,6 +134,16 @@ describe("buildQuery", () => {
   });
 });
 
+describe("networkMode", () => {
+  it("is sent as the Engine API's networkmode, and only when set", async () => {
+    const { docker, calls } = engineAnswering(fixture("dockerfile-success"));
+    await buildOnEngine(docker, context(), { manifest: "Dockerfile", networkMode: "none" });
+    await buildOnEngine(docker, context(), { manifest: "Dockerfile" });
+    expect(calls[0]?.networkmode).toBe("none");
+    expect(calls[1]).not.toHaveProperty("networkmode");
+  });
+});
+
 describe("one platform per Engine API build", () => {
   it("refuses a list before sending, as dockerd would answer 400", () => {
     expect(() => buildQuery({ manifest: "scratchkit.yaml", platform: "linux/amd64,linux/arm64" })).toThrow(
