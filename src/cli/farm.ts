@@ -3,6 +3,7 @@ import { existsSync, statSync } from "node:fs";
 import * as grpc from "@grpc/grpc-js";
 import { FarmClient, tarDirectory } from "../farm/client.js";
 import { DEFAULT_ADDR, devConfig, loadConfig } from "../farm/config.js";
+import { LiveProgress } from "../farm/live-progress.js";
 import { PlainProgress } from "../farm/progress.js";
 import { startFarm } from "../farm/server.js";
 import { type BuildSpec, type Job, JobState, stateName, TERMINAL } from "../farm/types.js";
@@ -43,12 +44,23 @@ function describe(job: Job): string {
   return [job.id, stateName(job.state), job.engine || "-", when, what].join("\t");
 }
 
-/** Follows a job, printing plain progress lines; returns its final state. */
+/** Follows a job: a live view on a terminal, plain progress lines otherwise; returns its final state. */
 async function follow(c: FarmClient, id: string, out: Out): Promise<JobState> {
-  const progress = new PlainProgress();
-  await c.watch(id, (e) => {
-    for (const l of progress.lines(e)) out.stderr(l);
-  });
+  if (process.stderr.isTTY) {
+    const live = new LiveProgress(process.stderr);
+    const timer = setInterval(() => live.tick(), 250);
+    try {
+      await c.watch(id, (e) => live.event(e));
+    } finally {
+      clearInterval(timer);
+      live.end();
+    }
+  } else {
+    const progress = new PlainProgress();
+    await c.watch(id, (e) => {
+      for (const l of progress.lines(e)) out.stderr(l);
+    });
+  }
   return (await c.get(id)).state as JobState;
 }
 

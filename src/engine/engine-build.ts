@@ -1,3 +1,4 @@
+import { Readable } from "node:stream";
 import type Docker from "dockerode";
 import { type BuildEvent, EngineBuildError } from "./build-events.js";
 import { EngineStreamDecoder, followEngineStream } from "./engine-stream.js";
@@ -19,6 +20,11 @@ export interface EngineBuildOptions {
   noCache?: boolean;
   /** Passed as the build arg SOURCE_DATE_EPOCH. */
   sourceDateEpoch?: number;
+  /**
+   * The build containers' network (the Engine API `networkmode`): "none" lets an engine run
+   * without a bridge, "host" reaches the host's network; unset, dockerd uses its bridge.
+   */
+  networkMode?: string;
   /** A git or HTTP URL context instead of a tar (the Engine API `remote` parameter). */
   remote?: string;
   /** Aborting destroys the HTTP request, so dockerd cancels the build. */
@@ -50,6 +56,7 @@ export function buildQuery(opts: EngineBuildOptions): Record<string, unknown> {
   if (Object.keys(buildargs).length) q.buildargs = buildargs;
   if (opts.labels && Object.keys(opts.labels).length) q.labels = opts.labels;
   if (opts.noCache) q.nocache = true;
+  if (opts.networkMode) q.networkmode = opts.networkMode;
   if (opts.remote) q.remote = opts.remote;
   return q;
 }
@@ -69,12 +76,14 @@ export async function buildOnEngine(
   if (!context && !opts.remote) throw new TypeError("buildOnEngine needs a context stream or opts.remote");
   opts.signal?.throwIfAborted();
   const query = { ...buildQuery(opts), ...(opts.signal ? { abortSignal: opts.signal } : {}) };
-  // dockerode sends no body when the context is undefined (a remote build).
-  const stream = await docker
-    .buildImage(context as NodeJS.ReadableStream, query as Docker.ImageBuildOptions)
-    .catch((err: unknown) => {
-      throw refused(err);
-    });
+  // A remote build must send an empty body. Given no context, dockerode (docker-modem) sends
+  // the query as a JSON body instead, and dockerd holds a /build response back until the
+  // request body has been read. With a remote context nothing reads that body, so dockerd
+  // answered 200 with an empty stream: no progress, no error, no image id.
+  const body = context ?? Readable.from([]);
+  const stream = await docker.buildImage(body, query as Docker.ImageBuildOptions).catch((err: unknown) => {
+    throw refused(err);
+  });
   const outcome = await followEngineStream(stream, new EngineStreamDecoder(), onEvent, opts.signal);
   if (outcome.error) throw outcome.error;
   if (!outcome.imageId)

@@ -12,6 +12,8 @@ export interface EngineConfig {
   concurrency: number;
   /** Client certificate files for tcp:// with TLS. */
   tls?: { ca: string; cert: string; key: string };
+  /** The build containers' network on this engine ("none" for an engine without a bridge). */
+  networkMode?: string;
 }
 
 export interface RegistryCredentials {
@@ -107,6 +109,8 @@ export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env): 
         name,
         host: hostOf(name, e.host),
         concurrency: Math.max(1, num(e.concurrency, `engines.${name}.concurrency`, 1)),
+        networkMode:
+          e.networkMode === undefined ? undefined : str(e.networkMode, `engines.${name}.networkMode`),
         tls: tls && {
           ca: resolve(base, str(tls.ca, `engines.${name}.tls.ca`)),
           cert: resolve(base, str(tls.cert, `engines.${name}.tls.cert`)),

@@ -58,6 +58,7 @@ export async function runEngineJob(
       noCache: Boolean(s.noCache),
       sourceDateEpoch: s.sourceDateEpoch ?? undefined,
       remote,
+      networkMode: j.engine.config.networkMode,
       signal: j.signal,
     },
     onEvent,

@@ -57,7 +57,7 @@ export async function startFarm(config: FarmConfig, log: Logger): Promise<Runnin
       ),
   });
   const server = new grpc.Server({ "grpc.max_receive_message_length": 4 << 20 });
-  server.addService(builderService, builderHandlers(farm, config));
+  server.addService(builderService, builderHandlers(farm, config, log));
   const health = new HealthImplementation({ "": "SERVING", [BUILDER_SERVICE]: "SERVING" });
   health.addToServer(server);
   const pkg = loadFileDescriptorSetFromBuffer(Buffer.from(FARM_DESCRIPTOR_SET_BASE64, "base64"));

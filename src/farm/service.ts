@@ -2,12 +2,14 @@
 // manifest checked before the job is accepted), and Farm errors as gRPC status codes.
 import { rmSync } from "node:fs";
 import * as grpc from "@grpc/grpc-js";
+import type { Logger } from "pino";
 import { decodeManifest, ManifestError, parseManifest } from "../manifest/index.js";
 import { authorized } from "./auth.js";
 import type { FarmConfig } from "./config.js";
 import { readTarFile, saveChunks, UploadTooLarge } from "./context.js";
 import { Farm, FarmError } from "./farm.js";
 import { jobError } from "./location.js";
+import { ContextUnreachable, gitManifest, httpManifest, type RemoteManifest } from "./remote-manifest.js";
 import { builderService } from "./rpc.js";
 import { type BuildSpec, type Job, pb } from "./types.js";
 
@@ -54,18 +56,16 @@ function checkSpec(spec: BuildSpec): void {
       throw new StatusError(grpc.status.INVALID_ARGUMENT, `bad tag ${JSON.stringify(t)}`);
 }
 
-/** Reads the uploaded context's manifest and parses it: a missing or invalid manifest is refused with its location. */
-async function checkManifest(tar: string, spec: BuildSpec): Promise<void> {
-  const name = spec.manifest || "scratchkit.yaml";
-  const bytes = await readTarFile(tar, name);
-  if (!bytes)
+/** The context's manifest, parsed: a missing or invalid manifest is refused with its location. */
+function checkManifest(found: RemoteManifest, name: string): void {
+  if ("missing" in found)
     throw new StatusError(
       grpc.status.NOT_FOUND,
-      `the uploaded context has no manifest ${name} (set the manifest path with -f)`,
+      `no manifest ${name}: ${found.missing} (set the manifest path with -f)`,
     );
   let text = "";
   try {
-    text = decodeManifest(bytes, name);
+    text = decodeManifest(found.bytes, name);
     parseManifest(text, name);
   } catch (err) {
     if (!(err instanceof ManifestError)) throw err;
@@ -75,7 +75,34 @@ async function checkManifest(tar: string, spec: BuildSpec): Promise<void> {
   }
 }
 
-export function builderHandlers(farm: Farm, config: FarmConfig): grpc.UntypedServiceImplementation {
+async function uploadManifest(tar: string, name: string): Promise<RemoteManifest> {
+  const bytes = await readTarFile(tar, name);
+  return bytes ? { bytes } : { missing: "the uploaded context does not have it" };
+}
+
+/** A git or HTTP context's manifest; undefined (no check) when the farm cannot reach it. */
+async function urlManifest(
+  spec: BuildSpec,
+  name: string,
+  maxBytes: number,
+  log: Logger,
+): Promise<RemoteManifest | undefined> {
+  try {
+    return spec.gitUrl
+      ? await gitManifest(spec.gitUrl, name)
+      : await httpManifest(spec.httpUrl ?? "", name, maxBytes);
+  } catch (err) {
+    if (!(err instanceof ContextUnreachable)) throw err;
+    log.warn({ err: err.message }, "farm: cannot fetch the context to check its manifest; the engine will");
+    return undefined;
+  }
+}
+
+export function builderHandlers(
+  farm: Farm,
+  config: FarmConfig,
+  log: Logger,
+): grpc.UntypedServiceImplementation {
   const denied = (call: { metadata: grpc.Metadata }) =>
     config.auth && !authorized(call.metadata, config.tokenHashes)
       ? {
@@ -116,6 +143,7 @@ export function builderHandlers(farm: Farm, config: FarmConfig): grpc.UntypedSer
           );
         checkSpec(spec);
         farm.checkCapacity();
+        const manifestName = spec.manifest || "scratchkit.yaml";
         if (spec.upload) {
           upload = farm.uploadPath();
           const chunks = (async function* () {
@@ -123,7 +151,10 @@ export function builderHandlers(farm: Farm, config: FarmConfig): grpc.UntypedSer
               if (n.value.chunk) yield n.value.chunk;
           })();
           await saveChunks(chunks, upload, config.maxUploadBytes);
-          await checkManifest(upload, spec);
+          checkManifest(await uploadManifest(upload, manifestName), manifestName);
+        } else {
+          const found = await urlManifest(spec, manifestName, config.maxUploadBytes, log);
+          if (found) checkManifest(found, manifestName);
         }
         const job = farm.submit(pb.BuildSpec.create(spec), upload);
         upload = undefined;

@@ -29,6 +29,23 @@ export function stopEngine2(how: "stop" | "down" = "stop"): void {
   });
 }
 
+/** deploy/registry-auth.sh: a registry with htpasswd auth for this user; returns its address. */
+export function startAuthRegistry(user: string, password: string): string {
+  return execFileSync("bash", ["deploy/registry-auth.sh", "start", user], {
+    encoding: "utf8",
+    env: { ...process.env, SCRATCHKIT_AUTH_REGISTRY_PASSWORD: password },
+  }).trim();
+}
+
+export function stopAuthRegistry(): void {
+  execFileSync("bash", ["deploy/registry-auth.sh", "stop"], { stdio: "inherit" });
+}
+
+/** The farm config's registries section: these credentials for this registry. */
+export function registriesConfig(host: string, username: string, password: string): string {
+  return `registries:\n  - { host: "${host}", username: "${username}", password: "${password}" }\n`;
+}
+
 /** docker against one engine of the pool. */
 export function dockerOn(host: string, args: string[]): { code: number; out: string } {
   try {

@@ -1,7 +1,12 @@
 // The build farm end to end: `scratchkit farm serve` over the main engine and a second
 // Docker Engine started by deploy/engine2.sh, driven through the farm's gRPC client.
-import { writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { gzipSync } from "node:zlib";
 import * as grpc from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { tarDirectory } from "../../src/farm/client.js";
@@ -14,7 +19,10 @@ import {
   eventMatching,
   FarmProcess,
   MAIN_HOST,
+  registriesConfig,
+  startAuthRegistry,
   startEngine2,
+  stopAuthRegistry,
   stopEngine2,
   TOKEN,
   waitJob,
@@ -41,10 +49,45 @@ function helloDir(opts: { sleep?: number; nonce?: string } = {}): string {
   });
 }
 
+/** A one-commit repository (branch main) with these files, served by git daemon on 127.0.0.1. */
+async function serveGit(files: Record<string, string>, port: number): Promise<ChildProcess> {
+  const base = mkdtempSync(join(tmpdir(), "scratchkit-farm-git-"));
+  const work = join(base, "work");
+  for (const [path, text] of Object.entries(files)) {
+    mkdirSync(dirname(join(work, path)), { recursive: true });
+    writeFileSync(join(work, path), text);
+  }
+  const git = (...args: string[]) => execFileSync("git", ["-C", work, ...args], { stdio: "pipe" });
+  git("init", "-q", "-b", "main");
+  git("add", ".");
+  git("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "context");
+  execFileSync("git", ["clone", "-q", "--bare", work, join(base, "repo.git")]);
+  const daemon = spawn(
+    "git",
+    [
+      "daemon",
+      "--export-all",
+      "--reuseaddr",
+      `--base-path=${base}`,
+      "--listen=127.0.0.1",
+      `--port=${port}`,
+      base,
+    ],
+    { stdio: "ignore" },
+  );
+  await new Promise((r) => setTimeout(r, 500));
+  return daemon;
+}
+
+const REG_USER = "farm12";
+const REG_PASSWORD = `farm12-registry-${process.pid}`;
+
 const tagOf = (name: string) => `scratchkit-e2e/farm12-${name}:test`;
 
 describe.skipIf(problem)("build farm", () => {
   let engine2 = "";
+  let registry = "";
+  let cli = "";
   let farm: FarmProcess;
   const hosts: Record<string, string> = {};
   const client = () => farm.client();
@@ -73,14 +116,55 @@ describe.skipIf(problem)("build farm", () => {
     hosts.engine2 = engine2;
     // The farm must load the frontend image itself onto an engine that lacks it.
     dockerOn(engine2, ["image", "rm", "-f", FRONTEND]);
-    const cli = bundleCli();
-    farm = new FarmProcess(cli, writeConfig(engine2, PORT));
+    registry = startAuthRegistry(REG_USER, REG_PASSWORD);
+    cli = bundleCli();
+    farm = new FarmProcess(
+      cli,
+      writeConfig(engine2, PORT, registriesConfig(registry, REG_USER, REG_PASSWORD)),
+    );
     await farm.start();
   });
 
   afterAll(async () => {
     await farm?.stop();
     stopEngine2("down");
+    stopAuthRegistry();
+  });
+
+  it("pushes to an htpasswd-protected registry with the config's credentials; a wrong password fails clearly", async () => {
+    const tag = `${registry}/farm12/hello:auth`;
+    const job = await submitDir("examples/hello", { tags: [tag], push: true });
+    const done = await waitJob(client, job.id as string);
+    expect(done.state, JSON.stringify(done.error)).toBe(JobState.SUCCEEDED);
+    const digest = done.result?.pushed?.[0]?.digest ?? "";
+    expect(digest).toMatch(/^sha256:[0-9a-f]{64}$/);
+    const basic = `Basic ${Buffer.from(`${REG_USER}:${REG_PASSWORD}`).toString("base64")}`;
+    const accept = "application/vnd.oci.image.index.v1+json, application/vnd.oci.image.manifest.v1+json";
+    const head = await fetch(`http://${registry}/v2/farm12/hello/manifests/${digest}`, {
+      method: "HEAD",
+      headers: { Authorization: basic, Accept: accept },
+    });
+    expect(head.status).toBe(200);
+    // The same registry through a farm whose config has the wrong password.
+    const wrong = new FarmProcess(
+      cli,
+      writeConfig(engine2, PORT + 3, registriesConfig(registry, REG_USER, "not-the-password")),
+    );
+    await wrong.start();
+    try {
+      const c = wrong.client();
+      const job2 = await c.submit(
+        { upload: true, tags: [`${registry}/farm12/hello:wrong`], push: true },
+        tarDirectory("examples/hello"),
+      );
+      c.close();
+      const failed = await waitJob(() => wrong.client(), job2.id as string);
+      expect(failed.state).toBe(JobState.FAILED);
+      expect(failed.error?.message).toMatch(/unauthorized|authentication required|no basic auth/i);
+      expect(failed.error?.message).toContain(registry);
+    } finally {
+      await wrong.stop();
+    }
   });
 
   it("builds examples/hello from a tar upload into an image that runs on the engine it chose", async () => {
@@ -92,6 +176,54 @@ describe.skipIf(problem)("build farm", () => {
     expect(done.result?.imageId).toMatch(/^sha256:/);
     const host = hosts[done.engine as string] as string;
     expect(dockerOn(host, ["run", "--rm", tag]).out.trim()).toBe("hello");
+  });
+
+  it("builds from a git URL served by a git daemon on 127.0.0.1", async () => {
+    const hello = (f: string) => readFileSync(join("examples/hello", f), "utf8");
+    const port = PORT + 1;
+    const daemon = await serveGit(
+      { "app/scratchkit.yaml": hello("scratchkit.yaml"), "app/hello.c": hello("hello.c") },
+      port,
+    );
+    try {
+      const tag = tagOf("git");
+      const c = client();
+      const job = await c.submit({ gitUrl: `git://127.0.0.1:${port}/repo.git#main:app`, tags: [tag] });
+      c.close();
+      const done = await waitJob(client, job.id as string);
+      expect(done.state, JSON.stringify(done.error)).toBe(JobState.SUCCEEDED);
+      expect(done.result?.imageId).toMatch(/^sha256:/);
+      expect(dockerOn(hosts[done.engine as string] as string, ["run", "--rm", tag]).out.trim()).toBe("hello");
+    } finally {
+      daemon.kill();
+    }
+  });
+
+  it("builds from an HTTP tarball URL served by Node's HTTP server on 127.0.0.1", async () => {
+    const parts: Uint8Array[] = [];
+    for await (const c of tarDirectory("examples/hello")) parts.push(c);
+    const tarball = gzipSync(Buffer.concat(parts));
+    let fetched = 0;
+    const server = createServer((req, res) => {
+      if (req.url !== "/hello.tar.gz") return void res.writeHead(404).end();
+      fetched += 1;
+      res.writeHead(200, { "Content-Type": "application/gzip" }).end(tarball);
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const tag = tagOf("http");
+      const c = client();
+      const job = await c.submit({ httpUrl: `http://127.0.0.1:${port}/hello.tar.gz`, tags: [tag] });
+      c.close();
+      const done = await waitJob(client, job.id as string);
+      expect(done.state, JSON.stringify(done.error)).toBe(JobState.SUCCEEDED);
+      expect(done.result?.imageId).toMatch(/^sha256:/);
+      expect(fetched).toBeGreaterThan(0);
+      expect(dockerOn(hosts[done.engine as string] as string, ["run", "--rm", tag]).out.trim()).toBe("hello");
+    } finally {
+      server.close();
+    }
   });
 
   it("runs 20 jobs submitted at once, each exactly once, spread over both engines", async () => {
@@ -150,6 +282,42 @@ describe.skipIf(problem)("build farm", () => {
     expect(err.code).toBe(grpc.status.INVALID_ARGUMENT);
     expect(err.details).toContain("scratchkit.yaml:4:3");
     expect(err.details).toContain("4 |   imagex: foo");
+  });
+
+  it("checks a git or HTTP context's manifest at Submit: missing is NOT_FOUND, invalid is INVALID_ARGUMENT with its line", async () => {
+    const bad = manifest("name: hello", "build:", "  imagex: foo", "  run: true", "artifacts: [hello]");
+    const port = PORT + 2;
+    const daemon = await serveGit({ "bad/scratchkit.yaml": bad }, port);
+    const server = createServer((_req, res) => void res.writeHead(200).end(bad));
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const refused = async (spec: BuildSpec) => {
+      const c = client();
+      try {
+        await c.submit(spec);
+      } catch (err) {
+        return err as grpc.ServiceError;
+      } finally {
+        c.close();
+      }
+      throw new Error(`the farm accepted ${JSON.stringify(spec)}`);
+    };
+    try {
+      const git = `git://127.0.0.1:${port}/repo.git#main`;
+      const badGit = await refused({ gitUrl: `${git}:bad` });
+      expect(badGit.code).toBe(grpc.status.INVALID_ARGUMENT);
+      expect(badGit.details).toContain("scratchkit.yaml:4:3");
+      expect(badGit.details).toContain("4 |   imagex: foo");
+      const missing = await refused({ gitUrl: `${git}:nowhere` });
+      expect(missing.code).toBe(grpc.status.NOT_FOUND);
+      expect(missing.details).toContain("nowhere/scratchkit.yaml");
+      const { port: httpPort } = server.address() as AddressInfo;
+      const badHttp = await refused({ httpUrl: `http://127.0.0.1:${httpPort}/scratchkit.yaml` });
+      expect(badHttp.code).toBe(grpc.status.INVALID_ARGUMENT);
+      expect(badHttp.details).toContain("scratchkit.yaml:4:3");
+    } finally {
+      daemon.kill();
+      server.close();
+    }
   });
 
   it("cancels a running build: the engine stops it and no image is made", async () => {

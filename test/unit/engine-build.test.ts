@@ -13,6 +13,7 @@ const fixture = (name: string) => readFileSync(`test/unit/fixtures/engine-stream
 /** Answers /build and /push with these bytes (in 100-byte chunks, as a socket would). */
 function engineAnswering(bytes: Buffer | Readable) {
   const calls: Array<Record<string, unknown>> = [];
+  const bodies: unknown[] = [];
   const answer = () =>
     bytes instanceof Readable
       ? bytes
@@ -22,13 +23,14 @@ function engineAnswering(bytes: Buffer | Readable) {
           ),
         );
   const docker = {
-    buildImage: async (_ctx: unknown, query: Record<string, unknown>) => {
+    buildImage: async (ctx: unknown, query: Record<string, unknown>) => {
       calls.push(query);
+      bodies.push(ctx);
       return answer();
     },
     getImage: () => ({ push: async () => answer() }),
   };
-  return { docker: docker as unknown as Docker, calls };
+  return { docker: docker as unknown as Docker, calls, bodies };
 }
 
 const context = () => Readable.from([Buffer.alloc(1024)]);
@@ -75,6 +77,23 @@ describe("buildOnEngine", () => {
     expect(live.destroyed).toBe(true);
   });
 
+  it("sends a remote build an empty body, not dockerode's JSON of the options", async () => {
+    // dockerd holds back a /build response until the body is read, and nothing reads it for
+    // a remote context: with dockerode's default JSON body the stream came back empty.
+    const { docker, bodies, calls } = engineAnswering(fixture("dockerfile-success"));
+    const result = await buildOnEngine(docker, undefined, {
+      manifest: "scratchkit.yaml",
+      remote: "git://127.0.0.1/repo.git#main:app",
+    });
+    expect(result.imageId).toMatch(/^sha256:/);
+    expect(calls[0]?.remote).toBe("git://127.0.0.1/repo.git#main:app");
+    const body = bodies[0];
+    expect(body).toBeInstanceOf(Readable);
+    const chunks: Buffer[] = [];
+    for await (const c of body as Readable) chunks.push(Buffer.from(c as Uint8Array));
+    expect(Buffer.concat(chunks).length).toBe(0);
+  });
+
   it("needs a context or a remote", async () => {
     const { docker } = engineAnswering(Buffer.from(""));
     await expect(buildOnEngine(docker, undefined, { manifest: "scratchkit.yaml" })).rejects.toThrow(
@@ -112,6 +131,16 @@ describe("buildQuery", () => {
       dockerfile: "scratchkit.yaml",
       version: "2",
     });
+  });
+});
+
+describe("networkMode", () => {
+  it("is sent as the Engine API's networkmode, and only when set", async () => {
+    const { docker, calls } = engineAnswering(fixture("dockerfile-success"));
+    await buildOnEngine(docker, context(), { manifest: "Dockerfile", networkMode: "none" });
+    await buildOnEngine(docker, context(), { manifest: "Dockerfile" });
+    expect(calls[0]?.networkmode).toBe("none");
+    expect(calls[1]).not.toHaveProperty("networkmode");
   });
 });
 
