@@ -3,6 +3,7 @@
 // hands the pure parsers their bytes. All I/O of SBOM evidence gathering is here.
 
 import { readGoBuildInfo } from "../elf/go-buildinfo.js";
+import { ElfError } from "../elf/reader.js";
 import type { Ref } from "../gateway/frontend-client.js";
 import type { InstalledPackage, SbomEvidence, StaticLinks } from "./evidence.js";
 import { goModules } from "./go-modules.js";
@@ -46,7 +47,11 @@ async function artifactLinks(
   installed: InstalledPackage[],
 ): Promise<StaticLinks> {
   const bytes = await output.readFile(a.path.startsWith("/") ? a.path : `/${a.path}`);
-  const info = await readGoBuildInfo(bytes);
+  // A file our ELF reader cannot make sense of simply has no Go build info to offer.
+  const info = await readGoBuildInfo(bytes).catch((e: unknown) => {
+    if (e instanceof ElfError) return undefined;
+    throw e;
+  });
   if (info) return { artifact: a.artifact, evidence: "go-buildinfo", packages: [], modules: goModules(info) };
   // TODO(link14): link-trace (C/C++) and cargo-lock evidence; until then nothing was observed.
   return {

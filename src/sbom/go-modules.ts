@@ -15,7 +15,12 @@ export function goModules(info: GoBuildInfo): SourceModule[] {
     const [kind, path, version] = line.split("\t");
     if (!path || version === undefined) continue;
     if (kind === "mod" || kind === "dep") out.push(goModule(path, version));
-    else if (kind === "=>" && out.length > 0) out[out.length - 1] = goModule(path, version);
+    else if (kind === "=>" && out.length > 0) {
+      // A local directory replacement has no module path of its own: the required path stays.
+      const local = path.startsWith(".") || path.startsWith("/");
+      const replaced = out[out.length - 1];
+      out[out.length - 1] = goModule(local && replaced ? replaced.name : path, version);
+    }
   }
   const go = /^go(\d+(?:\.\d+)*)/.exec(info.goVersion);
   if (go) out.push(goModule("stdlib", `go${go[1]}`));
