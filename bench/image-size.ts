@@ -46,11 +46,13 @@ export async function imageSize(): Promise<Section> {
       { section: "size", metric: "scratchkit image bytes", value: a.imageBytes, unit: "B" },
       {
         section: "size",
-        metric: "scratchkit artifact bytes",
-        value: artifactBytes,
+        metric: "scratchkit bytes of files in the image",
+        value: a.fileBytes,
         unit: "B",
-        target: "= image bytes",
-        met: a.imageBytes === artifactBytes && extra.length === 0,
+        // The containerd store's image size is compressed content, so what is compared is the
+        // files the layers hold against the artifact: nothing else may ship.
+        target: `= artifact bytes (${artifactBytes})`,
+        met: a.fileBytes === artifactBytes && extra.length === 0,
         note: extra.length
           ? `other entries: ${extra.join(", ")}`
           : `layers ${a.layers}, entries: ${a.entries.join(", ")}`,

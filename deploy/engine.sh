@@ -60,13 +60,32 @@ ENGINE_PATH="${ENGINE_ROOT}/usr/sbin:${ENGINE_ROOT}/usr/bin"
 engine_ok() { # $1 = docker CLI
   [[ -x "$1" ]] || return 1
   "$1" buildx version >/dev/null 2>&1 && "$1" info >/dev/null 2>&1 || return 1
-  uses_containerd_store "$1" && return 0
-  # Ours, started by an older engine.sh with the classic store: restart it.
+  local problem="" fix=""
+  if ! uses_containerd_store "$1"; then
+    problem="uses the classic image store"
+    fix="add {\"features\": {\"containerd-snapshotter\": true}} to its daemon.json and restart it"
+  elif ! default_bridge_present "$1"; then
+    problem="has lost its default bridge's network device, so every build container fails"
+    fix="restart it (dockerd re-creates the bridge when it starts)"
+  fi
+  [[ -z "${problem}" ]] && return 0
+  # Ours (an older engine.sh's classic store, or a bridge another dockerd removed): restart it.
   if [[ "$1" == "${ENGINE_CLI}" ]]; then
+    log "our dockerd ${problem}: restarting it"
     stop_our_dockerd
     return 1
   fi
-  die "the running Docker Engine ($1) uses the classic image store; scratchkit needs the containerd image store: add {\"features\": {\"containerd-snapshotter\": true}} to its daemon.json and restart it"
+  die "the running Docker Engine ($1) ${problem}; scratchkit needs it fixed: ${fix}"
+}
+
+# A second dockerd on this host once deleted docker0 under the running engine; dockerd does
+# not notice, but every build container then fails to get its network.
+default_bridge_present() { # $1 = docker CLI
+  local dev
+  dev="$("$1" network inspect bridge --format '{{index .Options "com.docker.network.bridge.name"}}' 2>/dev/null || true)"
+  # No default bridge network (dockerd --bridge=none): nothing to lose.
+  [[ -z "${dev}" || "${dev}" == "<no value>" ]] && return 0
+  [[ -e "/sys/class/net/${dev}" ]]
 }
 
 uses_containerd_store() { # $1 = docker CLI
@@ -77,7 +96,7 @@ stop_our_dockerd() {
   local pid i
   pid="$(cat "${DOCKERD_PIDFILE}" 2>/dev/null || true)"
   pid_alive_as "${pid}" dockerd || return 0
-  log "restarting dockerd (pid ${pid}) with the containerd image store"
+  log "stopping dockerd (pid ${pid}); it is started again below"
   kill "${pid}"
   for ((i = 0; i < 120; i++)); do
     pid_alive_as "${pid}" dockerd || return 0

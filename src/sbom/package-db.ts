@@ -1,90 +1,112 @@
-// The build image's own package databases, parsed: Debian's dpkg status (RFC 822-style
-// paragraphs) and Alpine's apk installed db (one-letter fields, files listed per package).
-
+// The build image's installed packages, from its own package database: Debian's
+// /var/lib/dpkg/status (+ info/<pkg>.list for the files each owns) and Alpine's
+// /lib/apk/db/installed (packages and files in one). Pure parsers; reading is in gather.ts.
 import type { InstalledPackage } from "./evidence.js";
-import type { OsRelease } from "./os-release.js";
-import { apkPurl, debPurl } from "./purl.js";
 
-export interface PackageDb {
-  packages: InstalledPackage[];
-  /** Owning package of each file path (absolute), where the database lists files. */
-  owners: Map<string, InstalledPackage>;
+/** A package with the files it owns (absolute paths), for mapping linked files back to it. */
+export interface OwnedPackage extends InstalledPackage {
+  files: string[];
 }
 
-/** Paragraphs of `Key: value` fields with continuation lines; only the first line of each value is kept. */
-function paragraphs(text: string): Map<string, string>[] {
-  const out: Map<string, string>[] = [];
-  for (const para of text.split(/\n\s*\n/)) {
-    const f = new Map<string, string>();
-    for (const line of para.split("\n")) {
-      if (line === "" || line.startsWith(" ") || line.startsWith("\t")) continue;
-      const i = line.indexOf(":");
-      if (i > 0) f.set(line.slice(0, i), line.slice(i + 1).trim());
-    }
-    if (f.size) out.push(f);
-  }
-  return out;
+/** `ID` and `VERSION_ID` of /etc/os-release, for the purl's distro qualifier. */
+export interface Distro {
+  id: string;
+  versionId?: string;
 }
 
-/** Installed packages from /var/lib/dpkg/status (Status `... installed` only). Pure. */
-export function parseDpkgStatus(text: string, os: OsRelease): PackageDb {
-  const packages: InstalledPackage[] = [];
-  for (const f of paragraphs(text)) {
-    const name = f.get("Package");
-    const version = f.get("Version");
-    const arch = f.get("Architecture") ?? "";
-    if (!name || !version || !/\binstalled$/.test(f.get("Status") ?? "")) continue;
-    packages.push({ manager: "deb", name, version, arch, purl: debPurl(name, version, arch, os) });
+export function parseOsRelease(text: string): Distro | undefined {
+  const kv = new Map<string, string>();
+  for (const line of text.split("\n")) {
+    const m = /^([A-Z_]+)=(.*)$/.exec(line.trim());
+    if (m?.[1] && m[2] !== undefined) kv.set(m[1], m[2].replace(/^["']|["']$/g, ""));
   }
-  return { packages: packages.sort(byName), owners: new Map() };
+  const id = kv.get("ID");
+  if (!id) return undefined;
+  const versionId = kv.get("VERSION_ID");
+  return versionId ? { id, versionId } : { id };
 }
 
 /**
- * The `/var/lib/dpkg/info/<pkg>[:arch].list` file names for a package: Multi-Arch: same
- * packages carry the `:arch` suffix, others do not; both are tried by the reader.
+ * Package URL (purl-spec): `pkg:deb/debian/NAME@VERSION?arch=ARCH&distro=debian-12`;
+ * `pkg:apk/alpine/...` likewise. Version and qualifiers are percent-encoded.
  */
-export function dpkgListPaths(p: InstalledPackage): string[] {
-  return [`/var/lib/dpkg/info/${p.name}:${p.arch}.list`, `/var/lib/dpkg/info/${p.name}.list`];
+export function packagePurl(
+  manager: "deb" | "apk",
+  name: string,
+  version: string,
+  arch: string,
+  distro?: Distro,
+): string {
+  const ns = distro?.id ?? (manager === "deb" ? "debian" : "alpine");
+  const q = [`arch=${encodeURIComponent(arch)}`];
+  if (distro?.versionId) q.push(`distro=${encodeURIComponent(`${distro.id}-${distro.versionId}`)}`);
+  return `pkg:${manager}/${ns}/${encodeURIComponent(name)}@${encodeURIComponent(version)}?${q.join("&")}`;
 }
 
-/** Adds a dpkg .list file's paths to `owners` (directories included: harmless for lookups). Pure on its inputs. */
-export function addDpkgList(owners: Map<string, InstalledPackage>, p: InstalledPackage, list: string): void {
-  for (const line of list.split("\n")) if (line.startsWith("/")) owners.set(line, p);
+/** dpkg's status file: the stanzas of installed packages ("install ok installed"), sorted by name. */
+export function parseDpkgStatus(text: string, distro?: Distro): InstalledPackage[] {
+  const out: InstalledPackage[] = [];
+  for (const stanza of text.split(/\n\s*\n/)) {
+    const f = fields(stanza);
+    const name = f.get("Package");
+    const version = f.get("Version");
+    if (!name || !version || !/\binstalled$/.test(f.get("Status") ?? "")) continue;
+    const arch = f.get("Architecture") ?? "all";
+    out.push({ manager: "deb", name, version, arch, purl: packagePurl("deb", name, version, arch, distro) });
+  }
+  return out.sort((a, b) => compare(a.name, b.name) || compare(a.arch, b.arch));
 }
 
-/** Installed packages and their files from /lib/apk/db/installed. Pure. */
-export function parseApkInstalled(text: string, os: OsRelease): PackageDb {
-  const packages: InstalledPackage[] = [];
-  const owners = new Map<string, InstalledPackage>();
-  for (const block of text.split(/\n\s*\n/)) {
+/** The dpkg info file listing a package's files: `<name>:<arch>.list` for multi-arch packages, else `<name>.list`. */
+export function dpkgListNames(p: InstalledPackage): string[] {
+  return p.arch === "all" ? [`${p.name}.list`] : [`${p.name}:${p.arch}.list`, `${p.name}.list`];
+}
+
+/** Alpine's installed database: P (name), V (version), A (arch), F (folder) + R (file) lines. */
+export function parseApkInstalled(text: string, distro?: Distro): OwnedPackage[] {
+  const out: OwnedPackage[] = [];
+  for (const stanza of text.split(/\n\s*\n/)) {
     let name = "";
     let version = "";
-    let arch = "";
+    let arch = "noarch";
     let dir = "";
     const files: string[] = [];
-    for (const line of block.split("\n")) {
-      const k = line.slice(0, 2);
-      const v = line.slice(2);
-      if (k === "P:") name = v;
-      else if (k === "V:") version = v;
-      else if (k === "A:") arch = v;
-      else if (k === "F:") dir = v;
-      else if (k === "R:") files.push(`/${dir ? `${dir}/` : ""}${v}`);
+    for (const line of stanza.split("\n")) {
+      const key = line.slice(0, 2);
+      const value = line.slice(2);
+      if (key === "P:") name = value;
+      else if (key === "V:") version = value;
+      else if (key === "A:") arch = value;
+      else if (key === "F:") dir = value;
+      else if (key === "R:") files.push(`/${dir ? `${dir}/` : ""}${value}`);
     }
     if (!name || !version) continue;
-    const p: InstalledPackage = {
+    out.push({
       manager: "apk",
       name,
       version,
       arch,
-      purl: apkPurl(name, version, arch, os),
-    };
-    packages.push(p);
-    for (const f of files) owners.set(f, p);
+      purl: packagePurl("apk", name, version, arch, distro),
+      files,
+    });
   }
-  return { packages: packages.sort(byName), owners };
+  return out.sort((a, b) => compare(a.name, b.name));
 }
 
-function byName(a: InstalledPackage, b: InstalledPackage): number {
-  return a.name < b.name ? -1 : a.name > b.name ? 1 : a.arch < b.arch ? -1 : a.arch > b.arch ? 1 : 0;
+/** Packages that can hold static archives or objects: possible contributors when a link is not seen. */
+export function isDevelopmentPackage(p: InstalledPackage): boolean {
+  return /-(dev|static)$/.test(p.name);
+}
+
+function fields(stanza: string): Map<string, string> {
+  const f = new Map<string, string>();
+  for (const line of stanza.split("\n")) {
+    const m = /^([A-Za-z-]+):\s*(.*)$/.exec(line);
+    if (m?.[1] && m[2] !== undefined) f.set(m[1], m[2].trim());
+  }
+  return f;
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
