@@ -2,6 +2,9 @@ import { readFileSync } from "node:fs";
 import { gunzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import { readGoBuildInfo } from "../../src/elf/go-buildinfo.js";
+import { gatherSbomEvidence } from "../../src/frontend/sbom-evidence.js";
+import { BridgeCallError } from "../../src/gateway/client.js";
+import type { Ref } from "../../src/gateway/frontend-client.js";
 import { goModules } from "../../src/sbom/go-modules.js";
 import { parseDpkgStatus, parseOsRelease } from "../../src/sbom/package-db.js";
 
@@ -53,5 +56,43 @@ describe("Go build info", () => {
 
   it("finds nothing in a non-Go file", async () => {
     expect(await readGoBuildInfo(new TextEncoder().encode("#!/bin/sh\n"))).toBeUndefined();
+  });
+});
+
+describe("gatherSbomEvidence with a Go artifact", () => {
+  const notFound = (path: string) =>
+    new BridgeCallError("ReadFile", { code: 5, details: `open ${path}: no such file or directory` });
+  const ref = (files: Record<string, Uint8Array | string>): Ref => ({
+    id: "r",
+    async readFile(path: string) {
+      const f = files[path];
+      if (f === undefined) throw notFound(path);
+      return typeof f === "string" ? new TextEncoder().encode(f) : f;
+    },
+    async readDir(path: string) {
+      throw notFound(path);
+    },
+    async statFile(path: string) {
+      throw notFound(path);
+    },
+  });
+
+  it("gives the Go binary its modules and a C artifact its possible contributors", async () => {
+    const ev = await gatherSbomEvidence({
+      buildImage: { name: "docker.io/scratchkit/go:bookworm" },
+      buildRoot: ref({
+        "/etc/os-release": fixture("os-release.bookworm").toString(),
+        "/var/lib/dpkg/status": dpkgStatus,
+      }),
+      output: ref({ "/hi": goBinary(), "/hello": "\x7fELF not really" }),
+      artifacts: [
+        { image: "/hi", built: "/out/hi" },
+        { image: "/hello", built: "/out/hello" },
+      ],
+    });
+    expect(ev.links[0]?.evidence).toBe("go-buildinfo");
+    expect(ev.links[0]?.modules.map((m) => m.purl)).toContain("pkg:golang/stdlib@go1.19.8");
+    expect(ev.links[1]?.evidence).toBe("unobserved");
+    expect(ev.links[1]?.packages.map((p) => p.name)).toEqual(["libc6-dev", "musl-dev"]);
   });
 });
