@@ -1,8 +1,11 @@
 // Gathers one platform's SBOM evidence through the bridge: the build image's package
 // database, and the link maps the observer wrote (link-observer.ts), matched to the artifacts.
 import { posix } from "node:path";
+import { type GoBuildInfo, readGoBuildInfo } from "../elf/go-buildinfo.js";
+import { ElfError } from "../elf/reader.js";
 import type { Ref } from "../gateway/frontend-client.js";
 import type { InstalledPackage, SbomEvidence, StaticLinks } from "../sbom/evidence.js";
+import { goModules } from "../sbom/go-modules.js";
 import { type LinkRecord, parseLinkMap } from "../sbom/link-map.js";
 import { MAPS_DIR } from "../sbom/link-observer.js";
 import {
@@ -28,6 +31,8 @@ export interface GatherInput {
   /** The observer's directory when links were observed (native builds). */
   links?: Ref;
   buildImage: SbomEvidence["buildImage"];
+  /** The shipped files (the image's filesystem), read for Go build info. */
+  output?: Ref;
   artifacts: ShippedArtifact[];
 }
 
@@ -38,7 +43,10 @@ export async function gatherSbomEvidence(input: GatherInput): Promise<SbomEviden
   const records = input.links ? await linkRecords(input.links) : [];
   const development = db.installed.filter(isDevelopmentPackage);
   const owners = records.length > 0 ? await db.owners(development) : new Map<string, InstalledPackage>();
-  const links = input.artifacts.map((a): StaticLinks => {
+  const goInfo = await Promise.all(input.artifacts.map((a) => goBuildInfo(input.output, a.image)));
+  const links = input.artifacts.map((a, i): StaticLinks => {
+    const go = goInfo[i];
+    if (go) return { artifact: a.image, evidence: "go-buildinfo", packages: [], modules: goModules(go) };
     const seen = records.filter((r) => linkedInto(r, a.built));
     if (seen.length === 0)
       return { artifact: a.image, evidence: "unobserved", packages: development, modules: [] };
@@ -128,6 +136,17 @@ function linkedInto(r: LinkRecord, built: string): boolean {
 /** Merged-/usr: dpkg may list /lib/... for what the linker opened as /usr/lib/... */
 function withoutUsr(path: string): string {
   return path.startsWith("/usr/") ? path.slice(4) : path;
+}
+
+/** The Go build info of a shipped artifact; undefined when not Go (or not an ELF we can read). */
+async function goBuildInfo(output: Ref | undefined, path: string): Promise<GoBuildInfo | undefined> {
+  if (!output) return undefined;
+  try {
+    return await readGoBuildInfo(await output.readFile(path));
+  } catch (err) {
+    if (err instanceof ElfError || isNotFound(err)) return undefined;
+    throw err;
+  }
 }
 
 async function readText(ref: Ref, path: string): Promise<string | undefined> {

@@ -22,7 +22,10 @@ export interface SbomInput extends GatherInput {
 }
 
 export async function sbomAttestation(input: SbomInput): Promise<PlatformSbom> {
-  const [evidence, files] = await Promise.all([gatherSbomEvidence(input), imageFiles(input.image)]);
+  const [evidence, files] = await Promise.all([
+    gatherSbomEvidence({ ...input, output: input.image }),
+    imageFiles(input.image),
+  ]);
   const doc = spdxDocument({
     name: input.name,
     platform: input.platformId,
