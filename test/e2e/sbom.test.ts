@@ -13,7 +13,7 @@ import { runCommand } from "../../src/cli/command.js";
 import { sbomCommand } from "../../src/cli/sbom.js";
 import { connectDocker } from "../../src/engine/docker.js";
 import { imageManifests } from "../../src/engine/image-contents.js";
-import { buildx, docker, FRONTEND, suiteProblem, TOOLCHAIN, tagger } from "./engine.js";
+import { buildx, context, docker, FRONTEND, manifest, suiteProblem, TOOLCHAIN, tagger } from "./engine.js";
 
 const EXAMPLE = join(import.meta.dirname, "../../examples/hello");
 const SYNTAX = ["--build-arg", `BUILDKIT_SYNTAX=${FRONTEND}`, "-f", "scratchkit.yaml"];
@@ -22,13 +22,20 @@ const schema = JSON.parse(
 ) as object;
 const validate = new Ajv({ allErrors: true, strict: false }).compile(schema);
 
+const GO_IMAGE = process.env.SCRATCHKIT_GO_IMAGE ?? "scratchkit/go:bookworm";
+
 interface Doc {
   files: Array<{
     SPDXID: string;
     fileName: string;
     checksums: Array<{ algorithm: string; checksumValue: string }>;
   }>;
-  packages: Array<{ SPDXID: string; name: string; checksums?: Array<{ checksumValue: string }> }>;
+  packages: Array<{
+    SPDXID: string;
+    name: string;
+    checksums?: Array<{ checksumValue: string }>;
+    externalRefs?: Array<{ referenceLocator: string }>;
+  }>;
   relationships: Array<{ spdxElementId: string; relationshipType: string; relatedSpdxElement: string }>;
 }
 
@@ -158,4 +165,29 @@ describe.skipIf(problem !== undefined)("--sbom=true", () => {
         expect(staticLinksOf(await sbomOf(out, p), "/hello")).toContain("musl-dev");
     },
   );
+
+  it("lists a go-preset program's modules (Go build info read from the binary) as STATIC_LINK", async () => {
+    const t = tag("go");
+    const dir = context({
+      "go.mod": "module hello\n\ngo 1.19\n",
+      "main.go": 'package main\n\nimport "fmt"\n\nfunc main() { fmt.Println("hello from go") }\n',
+      "scratchkit.yaml": manifest(
+        "name: hello",
+        "preset: go",
+        "build:",
+        `  image: ${GO_IMAGE}`,
+        "  package-manager: none",
+        "  run: go build -trimpath -ldflags='-s -w' -o /out/hello .",
+      ),
+    });
+    const r = buildx(["--sbom=true", "-f", "scratchkit.yaml", "-t", t, "--load", "."], dir);
+    expect(r.code, r.output).toBe(0);
+    const doc = await sbomOf(t);
+    const file = doc.files.find((f) => f.fileName.replace(/^\.?\//, "") === "hello");
+    const purls = doc.relationships
+      .filter((x) => x.relationshipType === "STATIC_LINK" && x.relatedSpdxElement === file?.SPDXID)
+      .flatMap((x) => doc.packages.find((p) => p.SPDXID === x.spdxElementId)?.externalRefs ?? [])
+      .map((e) => e.referenceLocator);
+    expect(purls.some((p) => p.startsWith("pkg:golang/stdlib@"))).toBe(true);
+  });
 });
