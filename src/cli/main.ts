@@ -4,6 +4,7 @@ import { type Command, helpText, type Out, processOut, runCommand } from "./comm
 import { farmCommand } from "./farm.js";
 import { lintCommand } from "./lint.js";
 import { llbCommand } from "./llb.js";
+import { sbomCommand } from "./sbom.js";
 import { showImageCommand } from "./show-image.js";
 
 const COMMANDS: readonly Command[] = [
@@ -11,6 +12,7 @@ const COMMANDS: readonly Command[] = [
   lintCommand,
   checkElfCommand,
   showImageCommand,
+  sbomCommand,
   farmCommand,
 ];
 

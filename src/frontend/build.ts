@@ -1,6 +1,7 @@
 // One build as phases on one growing context object (like dockerfile2llb's dispatch state):
 // load → plan → graph → build and verify → export. Errors about manifest lines are thrown
 // where they happen (LocatedError, ManifestError, PlanError); the dispatcher locates them.
+import { posix } from "node:path";
 import type { BuildConfig } from "../gateway/build-config.js";
 import { FrontendCap } from "../gateway/caps.js";
 import type { Definition, Result } from "../gateway/client.js";
@@ -14,11 +15,13 @@ import { imageConfig } from "../image/config.js";
 import { lintWarnings } from "../lint/index.js";
 import { type Marshalled, marshal, normalizeImageRef, type SourceMap, type State } from "../llb/index.js";
 import { log } from "../log.js";
+import { OUTPUT_DIR } from "../manifest/defaults.js";
 import type { Manifest } from "../manifest/types.js";
 import { stagePlatformFor } from "../plan/cross.js";
 import { loadManifest } from "../plan/manifest.js";
 import { planBuild } from "../plan/plan.js";
 import type { BuildPlan, Platform } from "../plan/types.js";
+import type { GateFile } from "../verify/shipped.js";
 import { checkFiles, type GateResult } from "../verify/static-gate.js";
 import { sendWarnings, warnRequests } from "../verify/warnings.js";
 import { requireArtifacts } from "./artifacts.js";
@@ -28,7 +31,8 @@ import { contextDataDirs, listContext, requireContextData } from "./context-data
 import { commitMTime, type MainContext } from "./main-context.js";
 import { withNamedBuildImage } from "./named-contexts.js";
 import { namedDataStates } from "./named-data.js";
-import { type PlatformImage, platformResult } from "./platform-result.js";
+import { type PlatformImage, type PlatformSbom, platformResult } from "./platform-result.js";
+import { sbomAttestation } from "./sbom.js";
 import { solveMarshalled } from "./solve.js";
 
 /** What the frontend read before building: the manifest, the .dockerignore that applies, the context. */
@@ -96,8 +100,43 @@ export async function runBuild(
 async function buildPlatform(loaded: Loaded): Promise<PlatformImage> {
   const graphed = graph(await plan(loaded));
   await warnUndeclaredArgs(graphed);
-  await buildAndVerify(graphed);
-  return exportImage(graphed);
+  const shipped = await buildAndVerify(graphed);
+  const { image, imageRef } = await exportImage(graphed);
+  if (!graphed.config.sbom) return image;
+  return { ...image, sbom: await sbom(graphed, shipped, imageRef) };
+}
+
+/** --sbom=true: the platform's SPDX document from the build stage, the link maps and the image. */
+async function sbom(b: Graphed, shipped: GateFile[], imageRef: Ref): Promise<PlatformSbom> {
+  const solve = (state: State) =>
+    solveMarshalled(b.client, marshal(state, { platform: b.plan.stagePlatform }), b.at);
+  const [buildRoot, links] = await Promise.all([
+    solve(b.graph.buildRoot),
+    b.graph.links ? solve(b.graph.links) : undefined,
+  ]);
+  const name = b.config.labels.get("org.opencontainers.image.title") ?? b.plan.target.name;
+  return sbomAttestation({
+    client: b.client,
+    buildRoot,
+    ...(links ? { links } : {}),
+    buildImage: {
+      name: normalizeImageRef(b.manifest.build.image.value),
+      ...(b.base.digest ? { digest: b.base.digest } : {}),
+    },
+    artifacts: shipped.map((f) => ({ image: imagePath(f), built: `${OUTPUT_DIR}${f.path}` })),
+    image: imageRef,
+    name,
+    platform: b.platform,
+    platformId: formatPlatform(b.platform),
+    ...(b.config.epoch !== undefined ? { epoch: b.config.epoch } : {}),
+  });
+}
+
+/** Where a verified file lands in the image: the artifact's dest, or inside a directory artifact's. */
+function imagePath(f: GateFile): string {
+  const base = `/${f.artifact.path}`;
+  if (f.path === base) return f.artifact.dest;
+  return posix.join(f.artifact.dest, posix.relative(base, f.path));
 }
 
 function contextOptions(b: Pick<Loaded, "client" | "config" | "input">): ContextOptions {
@@ -134,6 +173,7 @@ async function plan(b: Loaded): Promise<Planned> {
     target: config.target,
     ...(noCache !== undefined ? { noCache } : {}),
     ...(epoch !== undefined ? { epoch } : {}),
+    sbom: config.sbom,
   });
   const [named] = await Promise.all([
     namedDataStates(client, planned.target.data, config.namedContexts, {
@@ -160,7 +200,7 @@ function graph(b: Planned): Graphed {
  * so a failing build command reports its own error (with its manifest lines) instead of
  * surfacing later as a missing artifact.
  */
-async function buildAndVerify(b: Graphed): Promise<void> {
+async function buildAndVerify(b: Graphed): Promise<GateFile[]> {
   const { client, platform } = b;
   const evaluate = client.buildOpts().caps.frontend.has(FrontendCap.Evaluate);
   const outputRef = await solveMarshalled(client, b.outputDef, b.at, evaluate);
@@ -174,10 +214,11 @@ async function buildAndVerify(b: Graphed): Promise<void> {
     const at = failures.map((f) => ({ span: f.artifact.span, message: f.message }));
     throw LocatedError.at(at, Code.FailedPrecondition);
   }
+  return shipped.files;
 }
 
 /** Solves the platform's FROM scratch image and describes it for the exporter. */
-async function exportImage(b: Graphed): Promise<PlatformImage> {
+async function exportImage(b: Graphed): Promise<{ image: PlatformImage; imageRef: Ref }> {
   const { manifest, config } = b;
   const imageRef = await solveMarshalled(b.client, marshal(b.graph.image, { platform: b.platform }), b.at);
   const image = imageConfig(manifest, b.plan, {
@@ -185,7 +226,7 @@ async function exportImage(b: Graphed): Promise<PlatformImage> {
     base: { name: normalizeImageRef(manifest.build.image.value), digest: b.base.digest },
     ...config.vcs,
   });
-  return { platform: b.platform, refId: imageRef.id, config: image };
+  return { image: { platform: b.platform, refId: imageRef.id, config: image }, imageRef };
 }
 
 /**

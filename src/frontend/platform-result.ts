@@ -9,7 +9,20 @@ export interface PlatformImage {
   platform: Platform;
   refId: string;
   config: unknown;
+  /** --sbom=true: the SPDX document's ref and path. */
+  sbom?: PlatformSbom;
 }
+
+/** Where one platform's SPDX document is: a file in a solved ref. */
+export interface PlatformSbom {
+  refId: string;
+  path: string;
+}
+
+// BuildKit's names (solver/result, in-toto): the predicate type makes its SBOM processor skip
+// its scanner; the reason marks the attestation as the SBOM.
+const SPDX_PREDICATE = "https://spdx.dev/Document";
+const REASON_KEY = "reason";
 
 // exptypes' metadata keys.
 const CONFIG_KEY = "containerimage.config";
@@ -23,6 +36,7 @@ export function platformResult(images: PlatformImage[], multi: boolean, epoch?: 
   const refs: Record<string, { id: string }> = {};
   const listed: Array<{ ID: string; Platform: Record<string, string> }> = [];
   let single: { id: string } | undefined;
+  const attestations: NonNullable<Result["attestations"]> = {};
   for (const img of images) {
     const p = normalizePlatform(img.platform);
     const id = formatPlatform(p);
@@ -33,6 +47,19 @@ export function platformResult(images: PlatformImage[], multi: boolean, epoch?: 
       single = { id: img.refId };
       metadata[CONFIG_KEY] = enc(img.config);
     }
+    if (img.sbom) {
+      attestations[id] = {
+        attestation: [
+          {
+            kind: 0,
+            metadata: { [REASON_KEY]: enc("sbom") },
+            ref: { id: img.sbom.refId },
+            path: img.sbom.path,
+            inTotoPredicateType: SPDX_PREDICATE,
+          },
+        ],
+      };
+    }
     // ocispecs.Platform's JSON: variant only when set.
     listed.push({
       ID: id,
@@ -42,5 +69,8 @@ export function platformResult(images: PlatformImage[], multi: boolean, epoch?: 
   metadata[PLATFORMS_KEY] = enc({ Platforms: listed });
   // The exporter clamps layer timestamps to it, so two builds give the same image ID.
   if (epoch !== undefined) metadata[EPOCH_KEY] = enc(String(epoch));
-  return multi ? { refs: { refs }, metadata } : { ref: single ?? { id: "" }, metadata };
+  const attested = Object.keys(attestations).length > 0 ? { attestations } : {};
+  return multi
+    ? { refs: { refs }, metadata, ...attested }
+    : { ref: single ?? { id: "" }, metadata, ...attested };
 }

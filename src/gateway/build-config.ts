@@ -22,6 +22,7 @@ import {
   type Platform,
   platforms,
   requestId,
+  sbomRequested,
   sourceDateEpoch,
   target,
 } from "./opts.js";
@@ -47,6 +48,8 @@ export interface BuildConfig {
   imageResolveMode: ImageResolveMode;
   /** SOURCE_DATE_EPOCH in Unix seconds. */
   epoch?: number;
+  /** `attest:sbom` (--sbom=true): attach an SPDX document per platform (src/sbom). */
+  sbom: boolean;
   /** `cache-imports` and `cache-from`: sent with every Solve (src/gateway/cache-imports.ts). */
   cacheImports: CacheImport[];
   /** `vcs:source` and `vcs:revision`, for the image's OCI labels. */
@@ -106,6 +109,7 @@ export function parseBuildConfig(opts: Opts, workerPlatforms: readonly Platform[
     network: forceNetworkMode(opts),
     imageResolveMode: imageResolveMode(opts),
     ...(epoch !== undefined ? { epoch } : {}),
+    sbom: sbomRequested(opts),
     cacheImports: cacheImports(opts),
     vcs,
     namedContexts: namedContexts(opts),

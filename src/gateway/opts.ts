@@ -261,6 +261,31 @@ export function sourceDateEpoch(opts: Opts): number | undefined {
   return n;
 }
 
+/**
+ * `attest:sbom` (buildx `--sbom=true`): CSV `key=value` fields as BuildKit's attestations.Parse
+ * reads them; `disabled=true` turns it off. The generator image is ignored: scratchkit writes
+ * the SBOM itself, and BuildKit runs no scanner once the result carries one.
+ */
+export function sbomRequested(opts: Opts): boolean {
+  const v = opts["attest:sbom"];
+  if (v === undefined) return false;
+  const fields = new Map(
+    v
+      .split(",")
+      .filter((f) => f !== "")
+      .map((f) => {
+        const i = f.indexOf("=");
+        return i < 0
+          ? [f.trim().toLowerCase(), ""]
+          : [f.slice(0, i).trim().toLowerCase(), f.slice(i + 1).trim()];
+      }),
+  );
+  const disabled = fields.get("disabled");
+  if (disabled === undefined || disabled === "" || disabled === "false") return true;
+  if (disabled === "true") return false;
+  throw new OptsError(`invalid attest:sbom "${v}" (disabled must be true or false)`);
+}
+
 export { formatPlatform, parsePlatform } from "../platform.js";
 
 /**

@@ -9,6 +9,7 @@ import {
 import { OUTPUT_DIR } from "../manifest/defaults.js";
 import type { Span } from "../manifest/types.js";
 import type { BuildPlan, BuildStep } from "../plan/types.js";
+import { OBSERVER_DIR, OBSERVER_ENV, observerState } from "../sbom/link-observer.js";
 import { imageState } from "./image-stage.js";
 
 export interface GraphInputs {
@@ -25,6 +26,10 @@ export interface BuildGraph {
   output: State;
   /** The final FROM scratch filesystem: only the artifacts, data and essentials. */
   image: State;
+  /** The build stage's root after its commands: its package database, for the SBOM. */
+  buildRoot: State;
+  /** The link observer's directory after the build commands (plan.observeLinks). */
+  links?: State;
 }
 
 /**
@@ -44,6 +49,7 @@ export function buildGraph(plan: BuildPlan, inputs: GraphInputs): BuildGraph {
   let src = inputs.context;
   let toolRoot = root;
   let out = scratch();
+  let links = plan.observeLinks ? observerState() : undefined;
   for (const step of plan.steps) {
     const common = {
       args: step.args,
@@ -60,13 +66,21 @@ export function buildGraph(plan: BuildPlan, inputs: GraphInputs): BuildGraph {
       toolRoot = root;
       continue;
     }
+    const observe: MountSpec[] = links ? [{ dest: OBSERVER_DIR, source: links }] : [];
     const exec = root.run({
       ...common,
-      mounts: [{ dest: plan.workdir, source: src }, { dest: OUTPUT_DIR, source: out }, ...stepMounts(step)],
+      ...(links ? { env: [...plan.env, OBSERVER_ENV] } : {}),
+      mounts: [
+        { dest: plan.workdir, source: src },
+        { dest: OUTPUT_DIR, source: out },
+        ...observe,
+        ...stepMounts(step),
+      ],
     });
     root = exec;
     src = exec.getMount(plan.workdir);
     out = exec.getMount(OUTPUT_DIR);
+    if (links) links = exec.getMount(OBSERVER_DIR);
   }
 
   const t = plan.target;
@@ -81,7 +95,7 @@ export function buildGraph(plan: BuildPlan, inputs: GraphInputs): BuildGraph {
       ...(plan.noCache ? { ignoreCache: true } : {}),
     },
   );
-  return { output: out, image: finalImage };
+  return { output: out, image: finalImage, buildRoot: root, ...(links ? { links } : {}) };
 }
 
 /** Cache and secret mounts of one command; secrets never enter a layer or the LLB as data. */

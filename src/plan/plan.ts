@@ -27,6 +27,8 @@ export interface PlanOptions {
   noCache?: true | string[];
   /** The build image's digest from ResolveImageConfig: the LLB pins it, as the Dockerfile frontend does. */
   baseDigest?: string;
+  /** --sbom=true: observe the links (native and emulated builds only; a cross link needs its own ld). */
+  sbom?: boolean;
 }
 
 /** Turns a validated manifest into the build stage's steps and the chosen image. Pure. */
@@ -107,6 +109,7 @@ export function planBuild(m: Manifest, opts: PlanOptions): BuildPlan {
     contextExclude: b.contextExclude,
     noCache: opts.noCache === true || (opts.noCache ?? []).includes(target.name),
     ...(opts.epoch !== undefined ? { epoch: opts.epoch } : {}),
+    ...(opts.sbom && !cross ? { observeLinks: true as const } : {}),
   };
 }
 

@@ -38,4 +38,6 @@ export interface BuildPlan {
   noCache: boolean;
   /** SOURCE_DATE_EPOCH: timestamps of every file written into the image. */
   epoch?: number;
+  /** --sbom=true on a build whose stage links natively: the build commands record their links. */
+  observeLinks?: true;
 }

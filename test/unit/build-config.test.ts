@@ -22,6 +22,7 @@ describe("parseBuildConfig", () => {
       labels: new Map(),
       network: "sandbox",
       imageResolveMode: "default",
+      sbom: false,
       cacheImports: [],
       vcs: {},
       namedContexts: new Map(),
@@ -91,6 +92,15 @@ describe("parseBuildConfig", () => {
     expect(o["0"]).toBe("zero");
     expect(o.b).toBe("y");
     expect(Object.fromEntries(parseBuildConfig(o, []).labels)).toEqual({ "1": "one" });
+  });
+
+  it("attest:sbom as buildx sends it: --sbom=true is on, disabled=true (--sbom=false) is off", () => {
+    expect(parseBuildConfig(opts("attest:sbom="), [ARM64]).sbom).toBe(true);
+    expect(parseBuildConfig(opts("attest:sbom=generator=docker/buildkit-syft-scanner"), [ARM64]).sbom).toBe(
+      true,
+    );
+    expect(parseBuildConfig(opts("attest:sbom=disabled=true"), [ARM64]).sbom).toBe(false);
+    expect(() => parseBuildConfig(opts("attest:sbom=disabled=maybe"), [ARM64])).toThrow(/attest:sbom/);
   });
 
   it("--no-cache with no names means everything", () => {
@@ -167,5 +177,19 @@ describe("timedClient", () => {
       expect(ms).toBeGreaterThanOrEqual(0);
       expect(last).toBeGreaterThanOrEqual(first as number);
     }
+  });
+});
+
+describe("attest:sbom", () => {
+  const sbom = (v?: string) => parseBuildConfig(v === undefined ? {} : { "attest:sbom": v }, []).sbom;
+  it("is on for buildx's --sbom=true forms and off for disabled=true", () => {
+    expect(sbom()).toBe(false);
+    expect(sbom("")).toBe(true);
+    expect(sbom("generator=docker/buildkit-syft-scanner")).toBe(true);
+    expect(sbom("disabled=false")).toBe(true);
+    expect(sbom("disabled=true")).toBe(false);
+  });
+  it("refuses a disabled value that is not a boolean", () => {
+    expect(() => sbom("disabled=maybe")).toThrow(/attest:sbom.*disabled must be true or false/);
   });
 });
