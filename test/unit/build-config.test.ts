@@ -180,16 +180,3 @@ describe("timedClient", () => {
   });
 });
 
-describe("attest:sbom", () => {
-  const sbom = (v?: string) => parseBuildConfig(v === undefined ? {} : { "attest:sbom": v }, []).sbom;
-  it("is on for buildx's --sbom=true forms and off for disabled=true", () => {
-    expect(sbom()).toBe(false);
-    expect(sbom("")).toBe(true);
-    expect(sbom("generator=docker/buildkit-syft-scanner")).toBe(true);
-    expect(sbom("disabled=false")).toBe(true);
-    expect(sbom("disabled=true")).toBe(false);
-  });
-  it("refuses a disabled value that is not a boolean", () => {
-    expect(() => sbom("disabled=maybe")).toThrow(/attest:sbom.*disabled must be true or false/);
-  });
-});
