@@ -110,14 +110,16 @@ async function buildPlatform(loaded: Loaded): Promise<PlatformImage> {
 async function sbom(b: Graphed, shipped: GateFile[], imageRef: Ref): Promise<PlatformSbom> {
   const solve = (state: State) =>
     solveMarshalled(b.client, marshal(state, { platform: b.plan.stagePlatform }), b.at);
-  const [buildRoot, links] = await Promise.all([
+  const [buildRoot, sources, links] = await Promise.all([
     solve(b.graph.buildRoot),
+    solve(b.graph.sources),
     b.graph.links ? solve(b.graph.links) : undefined,
   ]);
   const name = b.config.labels.get("org.opencontainers.image.title") ?? b.plan.target.name;
   return sbomAttestation({
     client: b.client,
     buildRoot,
+    sources,
     ...(links ? { links } : {}),
     buildImage: {
       name: normalizeImageRef(b.manifest.build.image.value),

@@ -4,6 +4,7 @@ import { posix } from "node:path";
 import { type GoBuildInfo, readGoBuildInfo } from "../elf/go-buildinfo.js";
 import { ElfError } from "../elf/reader.js";
 import type { Ref } from "../gateway/frontend-client.js";
+import { parseCargoLock } from "../sbom/cargo-lock.js";
 import type { InstalledPackage, SbomEvidence, StaticLinks } from "../sbom/evidence.js";
 import { goModules } from "../sbom/go-modules.js";
 import { type LinkRecord, parseLinkMap } from "../sbom/link-map.js";
@@ -33,6 +34,8 @@ export interface GatherInput {
   buildImage: SbomEvidence["buildImage"];
   /** The shipped files (the image's filesystem), read for Go build info. */
   output?: Ref;
+  /** The build's working directory after its commands: its Cargo.lock, when a Rust build has one. */
+  sources?: Ref;
   artifacts: ShippedArtifact[];
 }
 
@@ -43,11 +46,18 @@ export async function gatherSbomEvidence(input: GatherInput): Promise<SbomEviden
   const records = input.links ? await linkRecords(input.links) : [];
   const development = db.installed.filter(isDevelopmentPackage);
   const owners = records.length > 0 ? await db.owners(development) : new Map<string, InstalledPackage>();
-  const goInfo = await Promise.all(input.artifacts.map((a) => goBuildInfo(input.output, a.image)));
+  const [goInfo, cargoLock] = await Promise.all([
+    Promise.all(input.artifacts.map((a) => goBuildInfo(input.output, a.image))),
+    input.sources ? readText(input.sources, "/Cargo.lock") : undefined,
+  ]);
+  // Cargo.lock is the build's, not one artifact's: every non-Go artifact of the build gets its crates.
+  const crates = cargoLock === undefined ? [] : parseCargoLock(cargoLock);
   const links = input.artifacts.map((a, i): StaticLinks => {
     const go = goInfo[i];
     if (go) return { artifact: a.image, evidence: "go-buildinfo", packages: [], modules: goModules(go) };
     const seen = records.filter((r) => linkedInto(r, a.built));
+    if (seen.length === 0 && crates.length > 0)
+      return { artifact: a.image, evidence: "cargo-lock", packages: [], modules: crates };
     if (seen.length === 0)
       return { artifact: a.image, evidence: "unobserved", packages: development, modules: [] };
     const packages = new Map<string, InstalledPackage>();
@@ -57,7 +67,12 @@ export async function gatherSbomEvidence(input: GatherInput): Promise<SbomEviden
         if (owner) packages.set(owner.purl, owner);
       }
     }
-    return { artifact: a.image, evidence: "link-trace", packages: [...packages.values()], modules: [] };
+    return {
+      artifact: a.image,
+      evidence: crates.length > 0 ? "cargo-lock" : "link-trace",
+      packages: [...packages.values()],
+      modules: crates,
+    };
   });
   return { buildImage: input.buildImage, installed: db.installed, links };
 }

@@ -28,6 +28,8 @@ export interface BuildGraph {
   image: State;
   /** The build stage's root after its commands: its package database, for the SBOM. */
   buildRoot: State;
+  /** The working directory after the build commands (Cargo.lock, for the SBOM). */
+  sources: State;
   /** The link observer's directory after the build commands (plan.observeLinks). */
   links?: State;
 }
@@ -95,7 +97,7 @@ export function buildGraph(plan: BuildPlan, inputs: GraphInputs): BuildGraph {
       ...(plan.noCache ? { ignoreCache: true } : {}),
     },
   );
-  return { output: out, image: finalImage, buildRoot: root, ...(links ? { links } : {}) };
+  return { output: out, image: finalImage, buildRoot: root, sources: src, ...(links ? { links } : {}) };
 }
 
 /** Cache and secret mounts of one command; secrets never enter a layer or the LLB as data. */

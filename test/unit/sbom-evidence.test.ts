@@ -3,10 +3,10 @@ import { gunzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import { readGoBuildInfo } from "../../src/elf/go-buildinfo.js";
 import { gatherSbomEvidence } from "../../src/frontend/sbom-evidence.js";
-import { BridgeCallError } from "../../src/gateway/client.js";
 import type { Ref } from "../../src/gateway/frontend-client.js";
 import { goModules } from "../../src/sbom/go-modules.js";
 import { parseDpkgStatus, parseOsRelease } from "../../src/sbom/package-db.js";
+import { MemoryRef } from "./fixtures/memory-client.js";
 
 // Recorded from scratchkit/toolchain:bookworm and scratchkit/go:bookworm (go1.19.8).
 const fixture = (name: string) => readFileSync(new URL(`fixtures/sbom/${name}`, import.meta.url));
@@ -60,22 +60,8 @@ describe("Go build info", () => {
 });
 
 describe("gatherSbomEvidence with a Go artifact", () => {
-  const notFound = (path: string) =>
-    new BridgeCallError("ReadFile", { code: 5, details: `open ${path}: no such file or directory` });
-  const ref = (files: Record<string, Uint8Array | string>): Ref => ({
-    id: "r",
-    async readFile(path: string) {
-      const f = files[path];
-      if (f === undefined) throw notFound(path);
-      return typeof f === "string" ? new TextEncoder().encode(f) : f;
-    },
-    async readDir(path: string) {
-      throw notFound(path);
-    },
-    async statFile(path: string) {
-      throw notFound(path);
-    },
-  });
+  // The recorded fake: a missing file answers as BuildKit does (code 2, "open …: no such file").
+  const ref = (files: Record<string, Uint8Array | string>): Ref => new MemoryRef("r", files);
 
   it("gives the Go binary its modules and a C artifact its possible contributors", async () => {
     const ev = await gatherSbomEvidence({
@@ -94,5 +80,19 @@ describe("gatherSbomEvidence with a Go artifact", () => {
     expect(ev.links[0]?.modules.map((m) => m.purl)).toContain("pkg:golang/stdlib@go1.19.8");
     expect(ev.links[1]?.evidence).toBe("unobserved");
     expect(ev.links[1]?.packages.map((p) => p.name)).toEqual(["libc6-dev", "musl-dev"]);
+  });
+
+  it("gives a Rust build's artifact the crates its Cargo.lock records", async () => {
+    const lock =
+      'version = 3\n\n[[package]]\nname = "hello"\nversion = "0.1.0"\n\n[[package]]\nname = "itoa"\nversion = "1.0.5"\nsource = "registry+https://github.com/rust-lang/crates.io-index"\n';
+    const ev = await gatherSbomEvidence({
+      buildImage: { name: "docker.io/library/rust:1" },
+      buildRoot: ref({ "/var/lib/dpkg/status": dpkgStatus }),
+      sources: ref({ "/Cargo.lock": lock }),
+      output: ref({ "/hello": "\x7fELF not really" }),
+      artifacts: [{ image: "/hello", built: "/out/hello" }],
+    });
+    expect(ev.links[0]?.evidence).toBe("cargo-lock");
+    expect(ev.links[0]?.modules.map((m) => m.purl)).toEqual(["pkg:cargo/itoa@1.0.5"]);
   });
 });
