@@ -18,7 +18,7 @@
 #      SCRATCHKIT_ENGINE2_TLS=1: also listen on tcp://127.0.0.1:$SCRATCHKIT_ENGINE2_TLS_PORT
 #      (23760) with --tlsverify; a CA, a server cert for 127.0.0.1 and a client cert are
 #      made with openssl under <data dir>/tls (keys 0600). start then prints the tcp://
-#      address on a second line; the client files are ca.pem, cert.pem, key.pem there.
+#      address and the TLS directory on a second and third line; the client files are ca.pem, cert.pem, key.pem there.
 #      The unix socket stays: this script (image copies, readiness) and the tests' own
 #      set-up use it without certificates, while the farm is pointed at the tcp:// one.
 set -euo pipefail
@@ -104,7 +104,7 @@ start() {
     "${MAIN_CLI}" save "${img}" | "${MAIN_CLI}" -H "unix://${SOCK}" load -q >/dev/null
   done
   echo "${SOCK}"
-  [[ -z "${TLS}" ]] || echo "tcp://127.0.0.1:${TLS_PORT}"
+  [[ -z "${TLS}" ]] || printf '%s\n' "tcp://127.0.0.1:${TLS_PORT}" "${TLS_DIR}"
 }
 
 stop() {
