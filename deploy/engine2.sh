@@ -15,6 +15,12 @@
 #   bash deploy/engine2.sh down               # the daemon and its bridge
 #
 # Env: SCRATCHKIT_ENGINE2_NAME (farm12): the directories are named after it.
+#      SCRATCHKIT_ENGINE2_TLS=1: also listen on tcp://127.0.0.1:$SCRATCHKIT_ENGINE2_TLS_PORT
+#      (23760) with --tlsverify; a CA, a server cert for 127.0.0.1 and a client cert are
+#      made with openssl under <data dir>/tls (keys 0600). start then prints the tcp://
+#      address and the TLS directory on a second and third line; the client files are ca.pem, cert.pem, key.pem there.
+#      The unix socket stays: this script (image copies, readiness) and the tests' own
+#      set-up use it without certificates, while the farm is pointed at the tcp:// one.
 set -euo pipefail
 DEPLOY_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # shellcheck source=deploy/lib.sh
@@ -29,6 +35,33 @@ LOG="${DATA_DIR}/dockerd.log"
 BRIDGE="sk-${NAME:0:8}-br"
 BRIDGE_CIDR="${SCRATCHKIT_ENGINE2_CIDR:-198.18.12.1/24}"
 MAIN_CLI="${SCRATCHKIT_DOCKER:-${ENGINE_CLI}}"
+TLS="${SCRATCHKIT_ENGINE2_TLS:-}"
+TLS_DIR="${DATA_DIR}/tls"
+TLS_PORT="${SCRATCHKIT_ENGINE2_TLS_PORT:-23760}"
+
+# CA, server cert (SAN IP 127.0.0.1, serverAuth) and client cert (clientAuth), once.
+make_certs() {
+  [[ -s "${TLS_DIR}/cert.pem" && -s "${TLS_DIR}/server-cert.pem" ]] && return 0
+  command -v openssl >/dev/null || die "openssl is missing"
+  mkdir -p "${TLS_DIR}"
+  (
+    cd "${TLS_DIR}"
+    umask 077
+    openssl req -x509 -newkey rsa:2048 -nodes -days 30 -subj "/CN=scratchkit-${NAME}-ca" \
+      -keyout ca-key.pem -out ca.pem 2>/dev/null
+    openssl req -newkey rsa:2048 -nodes -subj "/CN=127.0.0.1" -keyout server-key.pem -out server.csr 2>/dev/null
+    printf '%s\n' "subjectAltName=IP:127.0.0.1" "extendedKeyUsage=serverAuth" >server.ext
+    openssl x509 -req -days 30 -in server.csr -CA ca.pem -CAkey ca-key.pem -CAcreateserial \
+      -extfile server.ext -out server-cert.pem 2>/dev/null
+    openssl req -newkey rsa:2048 -nodes -subj "/CN=scratchkit-${NAME}-client" -keyout key.pem -out client.csr 2>/dev/null
+    printf '%s\n' "extendedKeyUsage=clientAuth" >client.ext
+    openssl x509 -req -days 30 -in client.csr -CA ca.pem -CAkey ca-key.pem -CAcreateserial \
+      -extfile client.ext -out cert.pem 2>/dev/null
+    rm -f server.csr client.csr server.ext client.ext
+    chmod 0600 ca-key.pem server-key.pem key.pem
+    chmod 0644 ca.pem server-cert.pem cert.pem
+  ) || die "making TLS certificates in ${TLS_DIR} failed"
+}
 
 alive() { local pid; pid="$(cat "${PIDFILE}" 2>/dev/null || true)"; [[ -n "${pid}" && "$(cat "/proc/${pid}/comm" 2>/dev/null)" == dockerd ]]; }
 
@@ -43,9 +76,15 @@ start() {
       ip addr add "${BRIDGE_CIDR}" dev "${BRIDGE}"
       ip link set "${BRIDGE}" up
     fi
+    local tls_args=()
+    if [[ -n "${TLS}" ]]; then
+      make_certs
+      tls_args=(--host="tcp://127.0.0.1:${TLS_PORT}" --tlsverify --tlscacert="${TLS_DIR}/ca.pem"
+        --tlscert="${TLS_DIR}/server-cert.pem" --tlskey="${TLS_DIR}/server-key.pem")
+    fi
     PATH="${ENGINE_ROOT}/usr/sbin:${ENGINE_ROOT}/usr/bin:${PATH}" setsid nohup \
       "${ENGINE_ROOT}/usr/sbin/dockerd" \
-      --host="unix://${SOCK}" --pidfile="${PIDFILE}" \
+      --host="unix://${SOCK}" "${tls_args[@]}" --pidfile="${PIDFILE}" \
       --data-root="${DATA_DIR}/data" --exec-root="${RUN_DIR}/exec" \
       --bridge="${BRIDGE}" --iptables=false --ip6tables=false --ip-masq=false \
       --config-file="${DATA_DIR}/daemon.json" \
@@ -65,6 +104,7 @@ start() {
     "${MAIN_CLI}" save "${img}" | "${MAIN_CLI}" -H "unix://${SOCK}" load -q >/dev/null
   done
   echo "${SOCK}"
+  [[ -z "${TLS}" ]] || printf '%s\n' "tcp://127.0.0.1:${TLS_PORT}" "${TLS_DIR}"
 }
 
 stop() {

@@ -99,7 +99,10 @@ export class Farm {
     }
     for (const job of this.d.store.inStates([JobState.QUEUED])) this.queue.push(job.id as string);
     await this.d.pool.start(this.d.config.healthIntervalMs, (e) => {
-      this.d.log.info({ engine: e.config.name, healthy: e.healthy }, "engine health changed");
+      this.d.log.info(
+        { engine: e.config.name, healthy: e.healthy, ...(e.healthy ? {} : { reason: e.reason }) },
+        "engine health changed",
+      );
       this.pump();
     });
     this.pump();

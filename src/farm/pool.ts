@@ -9,6 +9,8 @@ export interface Engine {
   readonly docker: Docker;
   healthy: boolean;
   running: number;
+  /** Why the last health check failed (e.g. the engine refused our TLS client certificate). */
+  reason?: string;
 }
 
 export type PingFn = (e: Engine) => Promise<boolean>;
@@ -19,13 +21,22 @@ const PING_TIMEOUT_MS = 3000;
 export async function pingEngine(e: Engine): Promise<boolean> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<boolean>((res) => {
-    timer = setTimeout(() => res(false), PING_TIMEOUT_MS);
+    timer = setTimeout(() => {
+      e.reason = `no answer to ping within ${PING_TIMEOUT_MS} ms`;
+      res(false);
+    }, PING_TIMEOUT_MS);
   });
   try {
     return await Promise.race([
       e.docker.ping().then(
-        () => true,
-        () => false,
+        () => {
+          e.reason = undefined;
+          return true;
+        },
+        (err: unknown) => {
+          e.reason = err instanceof Error ? err.message : String(err);
+          return false;
+        },
       ),
       timeout,
     ]);
@@ -37,11 +48,13 @@ export async function pingEngine(e: Engine): Promise<boolean> {
 export class EnginePool {
   readonly engines: Engine[];
   private timer: NodeJS.Timeout | undefined;
+  /** Engines checked at least once: the first verdict is reported even when it is "unhealthy". */
+  private readonly checked = new Set<Engine>();
 
   constructor(
     configs: EngineConfig[],
     private readonly ping: PingFn = pingEngine,
-    connect: (c: EngineConfig) => Docker = (c) => dockerFor(c.host, c.tls),
+    connect: (c: EngineConfig) => Docker = (c) => dockerFor(c.host, c.tls, c.name),
   ) {
     this.engines = configs.map((config) => ({ config, docker: connect(config), healthy: false, running: 0 }));
   }
@@ -51,7 +64,8 @@ export class EnginePool {
     await Promise.all(
       this.engines.map(async (e) => {
         const ok = await this.ping(e);
-        if (ok !== e.healthy) {
+        if (ok !== e.healthy || !this.checked.has(e)) {
+          this.checked.add(e);
           e.healthy = ok;
           onChange(e);
         }
