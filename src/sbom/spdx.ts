@@ -83,8 +83,13 @@ export function spdxDocument(input: DocumentInput): Record<string, unknown> {
 
   const files = [...input.files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   const fileIds = new Map<string, string>();
+  const taken = new Set<string>();
   const spdxFiles = files.map((f) => {
-    const id = `SPDXRef-File-${idPart(f.path)}`;
+    // "/a/b" and "/a-b" spell the same ID: later ones get a counter (files are sorted, so stable).
+    const base = `SPDXRef-File-${idPart(f.path)}`;
+    let id = base;
+    for (let n = 2; taken.has(id); n++) id = `${base}-${n}`;
+    taken.add(id);
     fileIds.set(f.path, id);
     relationships.push({ spdxElementId: imageId, relationshipType: "CONTAINS", relatedSpdxElement: id });
     return { SPDXID: id, fileName: f.path, checksums: [{ algorithm: "SHA256", checksumValue: f.sha256 }] };

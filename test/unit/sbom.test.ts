@@ -133,6 +133,20 @@ describe("the SPDX document", () => {
     for (const r of possible) expect(r.comment).toMatch(/possible contributor/);
   });
 
+  it("gives files whose paths spell the same ID distinct SPDX IDs", () => {
+    const d = spdxDocument({
+      name: "x",
+      platform: "linux/amd64",
+      files: [
+        { path: "/a/b", sha256: "11".repeat(32) },
+        { path: "/a-b", sha256: "22".repeat(32) },
+      ],
+      evidence: { buildImage: { name: "img" }, installed: [], links: [] },
+    }) as { files: Array<{ SPDXID: string }> };
+    const ids = d.files.map((f) => f.SPDXID);
+    expect(new Set(ids).size).toBe(2);
+  });
+
   it("is the same bytes for the same inputs, and its namespace follows the content", () => {
     expect(JSON.stringify(doc("link-trace", 1))).toBe(JSON.stringify(doc("link-trace", 1)));
     const ns = (d: Record<string, unknown>) => d.documentNamespace;
