@@ -72,6 +72,18 @@ export interface FarmSetup {
 }
 
 export function writeConfig(engine2: string, port: number, extra = ""): FarmSetup {
+  return writeFarmConfig(
+    port,
+    `limits: { maxUploadBytes: 1048576, maxQueued: 100, jobTimeoutSeconds: 600 }
+engines:
+  - { name: main, host: "${MAIN_HOST}", concurrency: 2 }
+  - { name: engine2, host: "${engine2}", concurrency: 2 }
+${extra}`,
+  );
+}
+
+/** A farm config in a fresh directory: the test token, the frontend, a fast health check, then `body`. */
+export function writeFarmConfig(port: number, body: string): FarmSetup {
   const dir = mkdtempSync(join(tmpdir(), "scratchkit-farm-e2e-"));
   const config = join(dir, "farm.yaml");
   writeFileSync(
@@ -81,11 +93,7 @@ store: ${join(dir, "store")}
 tokens: [${hashToken(TOKEN)}]
 frontend: { image: ${FRONTEND}, source: "${MAIN_HOST}" }
 healthIntervalMs: 500
-limits: { maxUploadBytes: 1048576, maxQueued: 100, jobTimeoutSeconds: 600 }
-engines:
-  - { name: main, host: "${MAIN_HOST}", concurrency: 2 }
-  - { name: engine2, host: "${engine2}", concurrency: 2 }
-${extra}`,
+${body}`,
   );
   return { dir, config, port };
 }

@@ -1,15 +1,14 @@
 // The build farm over an engine reached on tcp:// with TLS client certificates: the
 // second Docker Engine (deploy/engine2.sh with SCRATCHKIT_ENGINE2_TLS=1) is the whole pool.
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { hashToken } from "../../src/farm/auth.js";
 import { tarDirectory } from "../../src/farm/client.js";
 import { JobState } from "../../src/farm/types.js";
-import { FRONTEND, suiteProblem, TOOLCHAIN } from "./engine.js";
-import { bundleCli, dockerOn, FarmProcess, MAIN_HOST, TOKEN, waitJob } from "./farm-harness.js";
+import { suiteProblem, TOOLCHAIN } from "./engine.js";
+import { bundleCli, dockerOn, FarmProcess, waitJob, writeFarmConfig } from "./farm-harness.js";
 
 const problem = suiteProblem();
 const PORT = 7900 + (process.pid % 90);
@@ -31,23 +30,15 @@ interface Tls {
 }
 
 function farmConfig(host: string, tls: Tls, port: number): string {
-  const dir = mkdtempSync(join(tmpdir(), "scratchkit-farm-tls-"));
-  const config = join(dir, "farm.yaml");
-  writeFileSync(
-    config,
-    `listen: 127.0.0.1:${port}
-store: ${join(dir, "store")}
-tokens: [${hashToken(TOKEN)}]
-frontend: { image: ${FRONTEND}, source: "${MAIN_HOST}" }
-healthIntervalMs: 500
-engines:
+  return writeFarmConfig(
+    port,
+    `engines:
   - name: tlsengine
     host: "${host}"
     concurrency: 1
     tls: { ca: "${tls.ca}", cert: "${tls.cert}", key: "${tls.key}" }
 `,
-  );
-  return config;
+  ).config;
 }
 
 describe.skipIf(problem !== undefined)("farm over a tcp:// TLS engine", () => {
