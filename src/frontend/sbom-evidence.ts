@@ -1,8 +1,7 @@
 // Gathers one platform's SBOM evidence through the bridge: the build image's package
 // database, and the link maps the observer wrote (link-observer.ts), matched to the artifacts.
 import { posix } from "node:path";
-import { type GoBuildInfo, readGoBuildInfo } from "../elf/go-buildinfo.js";
-import { ElfError } from "../elf/reader.js";
+import type { GoBuildInfo } from "../elf/go-buildinfo.js";
 import type { Ref } from "../gateway/frontend-client.js";
 import { parseCargoLock } from "../sbom/cargo-lock.js";
 import type { InstalledPackage, SbomEvidence, StaticLinks } from "../sbom/evidence.js";
@@ -32,8 +31,8 @@ export interface GatherInput {
   /** The observer's directory when links were observed (native builds). */
   links?: Ref;
   buildImage: SbomEvidence["buildImage"];
-  /** The shipped files (the image's filesystem), read for Go build info. */
-  output?: Ref;
+  /** Go build info by the image path of the shipped files that have it. */
+  goBuildInfo?: ReadonlyMap<string, GoBuildInfo>;
   /** The build's working directory after its commands: its Cargo.lock, when a Rust build has one. */
   sources?: Ref;
   artifacts: ShippedArtifact[];
@@ -46,14 +45,11 @@ export async function gatherSbomEvidence(input: GatherInput): Promise<SbomEviden
   const records = input.links ? await linkRecords(input.links) : [];
   const development = db.installed.filter(isDevelopmentPackage);
   const owners = records.length > 0 ? await db.owners(development) : new Map<string, InstalledPackage>();
-  const [goInfo, cargoLock] = await Promise.all([
-    Promise.all(input.artifacts.map((a) => goBuildInfo(input.output, a.image))),
-    input.sources ? readText(input.sources, "/Cargo.lock") : undefined,
-  ]);
+  const cargoLock = input.sources ? await readText(input.sources, "/Cargo.lock") : undefined;
   // Cargo.lock is the build's, not one artifact's: every non-Go artifact of the build gets its crates.
   const crates = cargoLock === undefined ? [] : parseCargoLock(cargoLock);
   const links = input.artifacts.map((a, i): StaticLinks => {
-    const go = goInfo[i];
+    const go = input.goBuildInfo?.get(a.image);
     if (go) return { artifact: a.image, evidence: "go-buildinfo", packages: [], modules: goModules(go) };
     const seen = records.filter((r) => linkedInto(r, a.built));
     if (seen.length === 0 && crates.length > 0)
@@ -151,17 +147,6 @@ function linkedInto(r: LinkRecord, built: string): boolean {
 /** Merged-/usr: dpkg may list /lib/... for what the linker opened as /usr/lib/... */
 function withoutUsr(path: string): string {
   return path.startsWith("/usr/") ? path.slice(4) : path;
-}
-
-/** The Go build info of a shipped artifact; undefined when not Go (or not an ELF we can read). */
-async function goBuildInfo(output: Ref | undefined, path: string): Promise<GoBuildInfo | undefined> {
-  if (!output) return undefined;
-  try {
-    return await readGoBuildInfo(await output.readFile(path));
-  } catch (err) {
-    if (err instanceof ElfError || isNotFound(err)) return undefined;
-    throw err;
-  }
 }
 
 async function readText(ref: Ref, path: string): Promise<string | undefined> {

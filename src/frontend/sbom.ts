@@ -2,6 +2,8 @@
 // result's attestation points at (BuildKit wraps it as an in-toto statement about the image
 // and, seeing an SPDX predicate, runs no scanner of its own).
 import { createHash } from "node:crypto";
+import { type GoBuildInfo, readGoBuildInfo } from "../elf/go-buildinfo.js";
+import { ElfError } from "../elf/reader.js";
 import { goFileKind } from "../gateway/file-mode.js";
 import type { FrontendClient, Ref } from "../gateway/frontend-client.js";
 import { marshal, mkfile, scratch } from "../llb/index.js";
@@ -22,10 +24,8 @@ export interface SbomInput extends GatherInput {
 }
 
 export async function sbomAttestation(input: SbomInput): Promise<PlatformSbom> {
-  const [evidence, files] = await Promise.all([
-    gatherSbomEvidence({ ...input, output: input.image }),
-    imageFiles(input.image),
-  ]);
+  const { files, goBuildInfo } = await imageFiles(input.image);
+  const evidence = await gatherSbomEvidence({ ...input, goBuildInfo });
   const doc = spdxDocument({
     name: input.name,
     platform: input.platformId,
@@ -40,9 +40,15 @@ export async function sbomAttestation(input: SbomInput): Promise<PlatformSbom> {
   return { refId: ref.id, path: SBOM_PATH };
 }
 
-/** Every regular file under / of the image, hashed (the image holds only what the manifest ships). */
-async function imageFiles(image: Ref): Promise<ImageFile[]> {
+/**
+ * Every regular file under / of the image, hashed (the image holds only what the manifest
+ * ships), and the Go build info of those that have it: each file is read once for both.
+ */
+async function imageFiles(
+  image: Ref,
+): Promise<{ files: ImageFile[]; goBuildInfo: Map<string, GoBuildInfo> }> {
   const out: ImageFile[] = [];
+  const goBuildInfo = new Map<string, GoBuildInfo>();
   const walk = async (dir: string): Promise<void> => {
     const entries = await image.readDir(dir);
     for (const e of entries) {
@@ -52,9 +58,22 @@ async function imageFiles(image: Ref): Promise<ImageFile[]> {
       else if (kind === "file") {
         const bytes = await image.readFile(path);
         out.push({ path, sha256: createHash("sha256").update(bytes).digest("hex") });
+        const go = await goInfo(bytes);
+        if (go) goBuildInfo.set(path, go);
       }
     }
   };
   await walk("/");
-  return out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  const files = out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  return { files, goBuildInfo };
+}
+
+/** A file's Go build info; undefined when it is not Go (or not an ELF we can read). */
+async function goInfo(bytes: Uint8Array): Promise<GoBuildInfo | undefined> {
+  try {
+    return await readGoBuildInfo(bytes);
+  } catch (err) {
+    if (err instanceof ElfError) return undefined;
+    throw err;
+  }
 }
