@@ -4,7 +4,7 @@ import { openBridge } from "../gateway/bridge.js";
 import { statusFromError } from "../gateway/errors.js";
 import { type FrontendClient, GatewayClient } from "../gateway/frontend-client.js";
 import { buildkitEnv, parseFrontendEnv } from "../gateway/opts.js";
-import { type RpcTimes, timedClient } from "../gateway/timed-client.js";
+import { type RpcCalls, type RpcTimes, timedClient } from "../gateway/timed-client.js";
 import { log } from "../log.js";
 import { serve } from "./dispatch.js";
 
@@ -13,6 +13,7 @@ async function main(): Promise<void> {
   const bridge = await openBridge();
   const phases: Record<string, number> = { startup: started, bridge: performance.now() - started };
   const rpcs: RpcTimes = {};
+  const calls: RpcCalls = [];
   try {
     const fe = parseFrontendEnv(process.env);
     // What the daemon sent (engines differ: Docker Engine vs standalone buildkitd; the Engine
@@ -21,7 +22,7 @@ async function main(): Promise<void> {
     const gateway = new GatewayClient(bridge.client, { ...fe, caps: bridge.caps });
     // At debug level, count and time the bridge calls the build makes (for `npm run bench`).
     const client: FrontendClient = log.isLevelEnabled("debug")
-      ? timedClient(gateway, started, rpcs)
+      ? timedClient(gateway, started, rpcs, calls)
       : gateway;
     if (await serve(bridge.client, client)) phases.return = performance.now() - started;
   } catch (err) {
@@ -31,7 +32,7 @@ async function main(): Promise<void> {
   } finally {
     // The bench reads this line: wall time and peak memory of the frontend itself.
     // startup: process start to main; bridge, return: ms after main; rpcs: per method
-    // [calls, summed ms, first start, last end].
+    // [calls, summed ms, first start, last end]; calls: each [method, start, end].
     log.debug(
       {
         ms: Math.round(performance.now() - started),
@@ -39,6 +40,7 @@ async function main(): Promise<void> {
         timeOrigin: Math.round(performance.timeOrigin),
         phases: Object.fromEntries(Object.entries(phases).map(([k, v]) => [k, Math.round(v)])),
         rpcs: Object.fromEntries(Object.entries(rpcs).map(([k, v]) => [k, v.map(Math.round)])),
+        calls: calls.map(([m, s, e]) => [m, Math.round(s), Math.round(e)]),
       },
       "frontend done",
     );

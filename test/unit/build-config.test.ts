@@ -159,7 +159,8 @@ describe("timedClient", () => {
       },
     });
     const rpcs: Record<string, number[]> = {};
-    const client = timedClient(inner, performance.now(), rpcs);
+    const calls: Array<[string, number, number]> = [];
+    const client = timedClient(inner, performance.now(), rpcs, calls);
     const solved = await client.solve({});
     expect(solved.id).toBe("r1");
     await solved.readFile("a");
@@ -172,10 +173,13 @@ describe("timedClient", () => {
       readDir: 1,
       resolveImageConfig: 1,
     });
-    for (const [calls, ms, first, last] of Object.values(rpcs)) {
-      expect(calls).toBeGreaterThan(0);
+    for (const [n, ms, first, last] of Object.values(rpcs)) {
+      expect(n).toBeGreaterThan(0);
       expect(ms).toBeGreaterThanOrEqual(0);
       expect(last).toBeGreaterThanOrEqual(first as number);
     }
+    // and each call on its own, in the order they ended
+    expect(calls.map(([m]) => m)).toEqual(["solve", "readFile", "readFile", "readDir", "resolveImageConfig"]);
+    for (const [, start, end] of calls) expect(end).toBeGreaterThanOrEqual(start);
   });
 });
