@@ -6,6 +6,12 @@ import { normalizeImageRef } from "../llb/index.js";
 import type { Span } from "../manifest/types.js";
 import type { Platform } from "../plan/types.js";
 
+/** What the build needs of its image. */
+export interface BaseImage {
+  digest: string;
+  env: string[];
+}
+
 /**
  * The build image's digest and env, so RUN sees the PATH its author set. An image that
  * cannot be resolved (no such image, no variant for the platform, registry unreachable)
@@ -17,7 +23,7 @@ export async function resolveBase(
   platform: Platform,
   resolveMode: ImageResolveMode,
   span: Span,
-): Promise<{ digest: string; env: string[] }> {
+): Promise<BaseImage> {
   const normalized = normalizeImageRef(ref);
   let res: ResolveImageConfigResponse;
   try {

@@ -25,7 +25,7 @@ import type { GateFile } from "../verify/shipped.js";
 import { checkFiles, type GateResult } from "../verify/static-gate.js";
 import { sendWarnings, warnRequests } from "../verify/warnings.js";
 import { requireArtifacts } from "./artifacts.js";
-import { resolveBase } from "./base-image.js";
+import { type BaseImage, resolveBase } from "./base-image.js";
 import { undeclaredArgsWarning, undeclaredBuildArgs } from "./build-args.js";
 import { contextDataDirs, listContext, requireContextData } from "./context-data.js";
 import { commitMTime, type MainContext } from "./main-context.js";
@@ -38,7 +38,8 @@ import { solveMarshalled } from "./solve.js";
 /** What the frontend read before building: the manifest, the .dockerignore that applies, the context. */
 export interface BuildInput {
   source: ManifestSource;
-  dockerignore: string;
+  /** May still be on its way: the build image is resolved meanwhile. */
+  dockerignore: string | Promise<string>;
   /** Default: the client's local directory named by the contextkey option. */
   context?: MainContext;
   /** The frontend inputs (a named context `input:NAME` reads one). */
@@ -49,16 +50,18 @@ export interface BuildInput {
 interface Loaded {
   client: FrontendClient;
   config: BuildConfig;
-  input: BuildInput;
+  input: BuildInput & { dockerignore: string };
   manifest: Manifest;
   platform: Platform;
   context: BuildContext;
+  /** The build image's digest and env for this platform, resolving since the manifest was parsed. */
+  resolving: Promise<BaseImage>;
   /** The platform's place in the request: manifest-wide warnings are sent once, by the first. */
   index: number;
 }
 /** After plan: the build image as resolved, and the plan its context data was checked against. */
 interface Planned extends Loaded {
-  base: { digest: string; env: string[] };
+  base: BaseImage;
   plan: BuildPlan;
   /** The named contexts the target's data copies from. */
   named: ReadonlyMap<string, State>;
@@ -85,12 +88,26 @@ export async function runBuild(
     loadManifest(input.source.text, input.source.filename),
     config.namedContexts,
   );
-  const context = buildContext(manifest, contextOptions({ client, config, input }));
+  // The build image needs only the manifest: it is resolved while the .dockerignore may still
+  // be read. Awaited in plan; a failure before that must not go unhandled.
+  const resolving = config.platforms.map((platform) => resolveBuildImage(client, config, manifest, platform));
+  for (const r of resolving) r.catch(() => undefined);
+  const read = { ...input, dockerignore: await input.dockerignore };
+  const context = buildContext(manifest, contextOptions({ client, config, input: read }));
   log.debug({ platforms: config.platforms.map(formatPlatform) }, "target platforms");
   // One pipeline per platform, side by side as dockerui's Build runs them; the first failure fails the build.
   const images = await Promise.all(
     config.platforms.map((platform, index) =>
-      buildPlatform({ client, config, input, manifest, platform, context, index }),
+      buildPlatform({
+        client,
+        config,
+        input: read,
+        manifest,
+        platform,
+        context,
+        index,
+        resolving: resolving[index] as Promise<BaseImage>,
+      }),
     ),
   );
   return platformResult(images, config.multiPlatform, config.epoch);
@@ -150,14 +167,24 @@ function contextOptions(b: Pick<Loaded, "client" | "config" | "input">): Context
   return { ...common, remote: context.state, manifestPath: context.manifestPath };
 }
 
-/** Resolves the build image (overlapping with listing the context's data), plans, checks the data is there. */
-async function plan(b: Loaded): Promise<Planned> {
-  const { client, config, manifest, platform } = b;
+/** The platform's build image, as its stage runs it. */
+function resolveBuildImage(
+  client: FrontendClient,
+  config: BuildConfig,
+  manifest: Manifest,
+  platform: Platform,
+): Promise<BaseImage> {
   const image = manifest.build.image;
   // Cross builds run the build platform's variant of the image; emulated ones the target's.
   const stagePlatform = stagePlatformFor(manifest, config.buildPlatform, platform);
+  return resolveBase(client, image.value, stagePlatform, config.imageResolveMode, image.span);
+}
+
+/** Takes the resolved build image (overlapping with listing the context's data), plans, checks the data is there. */
+async function plan(b: Loaded): Promise<Planned> {
+  const { client, config, manifest, platform } = b;
   const [resolved, listed] = await Promise.allSettled([
-    resolveBase(client, image.value, stagePlatform, config.imageResolveMode, image.span),
+    b.resolving,
     listContext(client, b.context.state, platform, contextDataDirs(manifest)),
   ]);
   if (resolved.status === "rejected") throw resolved.reason;
@@ -206,10 +233,18 @@ async function buildAndVerify(b: Graphed): Promise<GateFile[]> {
   const { client, platform } = b;
   const evaluate = client.buildOpts().caps.frontend.has(FrontendCap.Evaluate);
   const outputRef = await solveMarshalled(client, b.outputDef, b.at, evaluate);
-  const shipped = await requireArtifacts(outputRef, b.plan.target.artifacts);
-  const gate = await checkFiles(shipped.files, rangeReader(outputRef), platform);
+  // Lint findings go out while the gate reads (the build step's vertex is shown by now).
+  const linted = warnLint(b);
+  let gate: GateResult;
+  let shipped: Awaited<ReturnType<typeof requireArtifacts>>;
+  try {
+    shipped = await requireArtifacts(outputRef, b.plan.target.artifacts);
+    gate = await checkFiles(shipped.files, rangeReader(outputRef), platform);
+  } finally {
+    await linted;
+  }
   logVerdicts(gate);
-  await warn(b, gate);
+  await warnGate(b, gate);
   const failures = [...shipped.failures, ...gate.failures];
   // file:line:col in the message itself: the Engine API's errorDetail carries only the message.
   if (failures.length > 0) {
@@ -244,21 +279,23 @@ async function warnUndeclaredArgs(b: Graphed): Promise<void> {
 }
 
 /**
- * Lint findings and gate warnings, filed under the build step (a vertex buildx has already
- * shown; it drops unknown ones). The gate measures stripping on the binary itself, so lint's
- * guess from the command is left out. Without the gateway.warnings cap nothing is sent, so
- * nothing is worked out.
+ * Lint findings, then gate warnings, are filed under the build step (a vertex buildx has
+ * already shown once its Solve returned; it drops unknown ones). The gate measures stripping
+ * on the binary itself, so lint's guess from the command is left out. Without the
+ * gateway.warnings cap nothing is sent, so nothing is worked out.
  */
-async function warn(b: Graphed, gate: GateResult): Promise<void> {
+async function warnLint(b: Graphed): Promise<void> {
   const { client, manifest, source } = b;
-  if (!client.buildOpts().caps.frontend.has(FrontendCap.Warnings)) return;
-  const digest = b.outputDef.root;
   // Lint findings are the manifest's, the same for every platform: sent once.
-  const lint =
-    b.index === 0
-      ? lintWarnings(manifest, source, digest, { skip: ["UnstrippedBuild"], platforms: b.config.platforms })
-      : [];
-  await send(client, [...lint, ...warnRequests(gate.warnings, source, digest)]);
+  if (b.index !== 0 || !client.buildOpts().caps.frontend.has(FrontendCap.Warnings)) return;
+  const digest = b.outputDef.root;
+  const opts = { skip: ["UnstrippedBuild"], platforms: b.config.platforms };
+  await send(client, lintWarnings(manifest, source, digest, opts));
+}
+
+async function warnGate(b: Graphed, gate: GateResult): Promise<void> {
+  if (!b.client.buildOpts().caps.frontend.has(FrontendCap.Warnings)) return;
+  await send(b.client, warnRequests(gate.warnings, b.source, b.outputDef.root));
 }
 
 async function send(client: FrontendClient, warnings: Warning[]): Promise<void> {

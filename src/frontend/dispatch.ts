@@ -40,19 +40,24 @@ export async function frontendResult(caller: FrontendClient): Promise<Result> {
   if (request !== undefined && !needsManifest(request)) return toResult(answerWithoutManifest(request));
   const inputs = await client.inputs();
   const context = await resolveMainContext(client, config, inputs);
-  const [definition, contextIgnore] = await Promise.all([
+  const reading =
     context.kind === "local" || !context.holdsManifest
       ? readManifestFile(client, inputs[config.dockerfileKey], config.dockerfileKey, config.filename)
       : // A remote context holds the manifest too (buildx's -f names a path inside it).
-        readManifestFrom(context.ref, context.manifestPath),
-    // Only a build reads the context; read its .dockerignore alongside the manifest.
-    request === undefined ? contextDockerignore(client, context) : undefined,
-  ]);
+        readManifestFrom(context.ref, context.manifestPath);
+  // Only a build reads the context; its .dockerignore is read alongside the manifest, and the
+  // build starts on the manifest (resolving its build image) while that read is on its way.
+  const contextIgnore = request === undefined ? contextDockerignore(client, context) : undefined;
+  // Awaited by the build; a failure while the manifest is still read must not go unhandled.
+  contextIgnore?.catch(() => undefined);
+  const definition = await reading;
   const source: ManifestSource = { filename: config.filename, text: definition.text };
   try {
     if (request !== undefined) return toResult(subrequestAnswer(request, source, config));
-    const dockerignore = definition.ignore ?? contextIgnore ?? "";
-    return await runBuild(client, config, { source, dockerignore, context, inputs });
+    // The manifest's own <name>.dockerignore wins over the context's.
+    const own = definition.ignore;
+    const dockerignore = own !== undefined ? Promise.resolve(own) : contextIgnore?.then((t) => t ?? "");
+    return await runBuild(client, config, { source, dockerignore: dockerignore ?? "", context, inputs });
   } catch (err) {
     throw withManifestSource(err, source);
   }

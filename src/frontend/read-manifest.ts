@@ -37,6 +37,8 @@ export async function readManifestFile(
 
 /** Reads the manifest at `path` in a solved source, and `<path>.dockerignore` next to it. */
 export async function readManifestFrom(ref: Ref, path: string): Promise<{ text: string; ignore?: string }> {
+  // Both reads at once: the .dockerignore's answer is simply dropped when the manifest fails.
+  const ignoreRead = readText(ref, `${path}.dockerignore`);
   let data: Uint8Array;
   try {
     // One byte past the limit tells an oversized file from one exactly at it, in one round trip.
@@ -48,7 +50,7 @@ export async function readManifestFrom(ref: Ref, path: string): Promise<{ text: 
     );
   }
   if (data.length > MAX_MANIFEST_BYTES) throw await tooLarge(ref, path, data);
-  const ignore = await readText(ref, `${path}.dockerignore`);
+  const ignore = await ignoreRead;
   return { text: decodeManifest(data, path), ...(ignore !== undefined ? { ignore } : {}) };
 }
 

@@ -73,6 +73,21 @@ interface Setup {
   dockerignore?: string;
   /** Frontend inputs the caller passes (what Inputs answers). */
   inputs?: Record<string, pb.IDefinition>;
+  /**
+   * Holds answers back until another request arrives (or HOLD_MS passed): the manifest until
+   * its own .dockerignore is asked for, the context's .dockerignore until the build image is.
+   */
+  hold?: boolean;
+}
+
+/** How long a held answer waits for the request it waits on. */
+const HOLD_MS = 1500;
+
+/** Resolves when `events` holds `event`, or after HOLD_MS. */
+async function heardOf(events: string[], event: string): Promise<void> {
+  for (let waited = 0; waited < HOLD_MS && !events.includes(event); waited += 10) {
+    await new Promise((r) => setTimeout(r, 10));
+  }
 }
 
 async function run(bridge: FakeBridge, setup: Setup = {}) {
@@ -102,10 +117,16 @@ async function run(bridge: FakeBridge, setup: Setup = {}) {
       events.push(`Solve ${id}`);
       return { result: { ref: { id } } };
     },
-    ReadFile: (req: moby.buildkit.v1.frontend.ReadFileRequest) => {
+    ReadFile: async (req: moby.buildkit.v1.frontend.ReadFileRequest) => {
       events.push(`ReadFile ${req.Ref} ${req.FilePath}`);
       if (req.Ref === "manifest" && req.FilePath === "scratchkit.yaml") {
+        if (setup.hold) await heardOf(events, "ReadFile manifest scratchkit.yaml.dockerignore");
+        events.push("answered manifest");
         return { Data: Buffer.from(setup.manifest ?? MANIFEST) };
+      }
+      if (req.Ref === "ignore" && setup.hold) {
+        await heardOf(events, "ResolveImageConfig");
+        events.push("answered .dockerignore");
       }
       if (req.Ref === "ignore" && req.FilePath === ".dockerignore" && setup.dockerignore) {
         return { Data: Buffer.from(setup.dockerignore) };
@@ -133,10 +154,13 @@ async function run(bridge: FakeBridge, setup: Setup = {}) {
         : [{ path: "hello", mode: 0o755, size: artifactOf(req.Ref).length }];
       return { entries: [...built, { path: "other", mode: 0o644 }] };
     },
-    ResolveImageConfig: () => ({
-      Digest: "sha256:0000000000000000000000000000000000000000000000000000000000000000",
-      Config: Buffer.from(JSON.stringify({ config: { Env: ["PATH=/opt/bin:/usr/bin:/bin", "LANG=C"] } })),
-    }),
+    ResolveImageConfig: () => {
+      events.push("ResolveImageConfig");
+      return {
+        Digest: "sha256:0000000000000000000000000000000000000000000000000000000000000000",
+        Config: Buffer.from(JSON.stringify({ config: { Env: ["PATH=/opt/bin:/usr/bin:/bin", "LANG=C"] } })),
+      };
+    },
   };
   const { gateway, bridgeClient } = gatewayOver(bridge, setup.opts ?? {}, [
     "solve.base",
@@ -336,6 +360,20 @@ describe("frontend flow against a fake LLBBridge", () => {
     expect((err as FrontendError).message).toBe(
       "/out/missing was not produced by the build; it wrote /out/other",
     );
+  });
+
+  it("reads the manifest's .dockerignore beside it and resolves the build image while the context's is read", async () => {
+    const dockerignore = "*.o\n";
+    const { events, solves } = await run(bridge, { dockerignore, hold: true });
+    // Each answer was held until the request it waits on arrived: the frontend did not wait for it first.
+    expect(events.indexOf("ReadFile manifest scratchkit.yaml.dockerignore")).toBeLessThan(
+      events.indexOf("answered manifest"),
+    );
+    expect(events.indexOf("ResolveImageConfig")).toBeLessThan(events.indexOf("answered .dockerignore"));
+    // and the build still applies the context's .dockerignore it had not read yet
+    const build = describeDef((solves.at(-2) as moby.buildkit.v1.frontend.SolveRequest).Definition ?? {});
+    const context = build.sources.find((x) => x.identifier === "local://context");
+    expect(context?.attrs?.["local.excludepatterns"]).toContain("*.o");
   });
 
   it("honours force-network-mode and .dockerignore", async () => {
