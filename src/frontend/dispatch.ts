@@ -46,7 +46,7 @@ export async function frontendResult(caller: FrontendClient): Promise<Result> {
       : // A remote context holds the manifest too (buildx's -f names a path inside it).
         readManifestFrom(context.ref, context.manifestPath);
   // Only a build reads the context; its .dockerignore is read alongside the manifest, and the
-  // build starts on the manifest (resolving its build image) while that read is on its way.
+  // build starts on the manifest (resolving its build image) while the .dockerignores are on their way.
   const contextIgnore = request === undefined ? contextDockerignore(client, context) : undefined;
   // Awaited by the build; a failure while the manifest is still read must not go unhandled.
   contextIgnore?.catch(() => undefined);
@@ -55,9 +55,8 @@ export async function frontendResult(caller: FrontendClient): Promise<Result> {
   try {
     if (request !== undefined) return toResult(subrequestAnswer(request, source, config));
     // The manifest's own <name>.dockerignore wins over the context's.
-    const own = definition.ignore;
-    const dockerignore = own !== undefined ? Promise.resolve(own) : contextIgnore?.then((t) => t ?? "");
-    return await runBuild(client, config, { source, dockerignore: dockerignore ?? "", context, inputs });
+    const dockerignore = definition.ignore.then(async (own) => own ?? (await contextIgnore) ?? "");
+    return await runBuild(client, config, { source, dockerignore, context, inputs });
   } catch (err) {
     throw withManifestSource(err, source);
   }

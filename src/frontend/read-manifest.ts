@@ -20,7 +20,7 @@ export async function readManifestFile(
   input: Definition | undefined,
   key: string,
   filename: string,
-): Promise<{ text: string; ignore?: string }> {
+): Promise<ManifestRead> {
   const def =
     input ??
     marshal(
@@ -35,10 +35,19 @@ export async function readManifestFile(
   return readManifestFrom(await client.solve(def), filename);
 }
 
-/** Reads the manifest at `path` in a solved source, and `<path>.dockerignore` next to it. */
-export async function readManifestFrom(ref: Ref, path: string): Promise<{ text: string; ignore?: string }> {
-  // Both reads at once: the .dockerignore's answer is simply dropped when the manifest fails.
-  const ignoreRead = readText(ref, `${path}.dockerignore`);
+/** The manifest's text, and its own `<name>.dockerignore` (undefined when absent), still on its way. */
+export interface ManifestRead {
+  text: string;
+  ignore: Promise<string | undefined>;
+}
+
+/**
+ * Reads the manifest at `path` in a solved source, and `<path>.dockerignore` next to it at
+ * the same time; the manifest is parsed (and its build image resolved) before that answer is in.
+ */
+export async function readManifestFrom(ref: Ref, path: string): Promise<ManifestRead> {
+  // Never rejects (an unreadable file is an absent one): dropped unawaited when the manifest fails.
+  const ignore = readText(ref, `${path}.dockerignore`);
   let data: Uint8Array;
   try {
     // One byte past the limit tells an oversized file from one exactly at it, in one round trip.
@@ -50,8 +59,7 @@ export async function readManifestFrom(ref: Ref, path: string): Promise<{ text: 
     );
   }
   if (data.length > MAX_MANIFEST_BYTES) throw await tooLarge(ref, path, data);
-  const ignore = await ignoreRead;
-  return { text: decodeManifest(data, path), ...(ignore !== undefined ? { ignore } : {}) };
+  return { text: decodeManifest(data, path), ignore };
 }
 
 /** A file's text, or undefined when it cannot be read (absent). */

@@ -71,11 +71,13 @@ interface Setup {
   artifacts?: Record<string, Buffer>;
   opts?: Record<string, string>;
   dockerignore?: string;
+  /** The manifest's own scratchkit.yaml.dockerignore (wins over the context's). */
+  manifestDockerignore?: string;
   /** Frontend inputs the caller passes (what Inputs answers). */
   inputs?: Record<string, pb.IDefinition>;
   /**
    * Holds answers back until another request arrives (or HOLD_MS passed): the manifest until
-   * its own .dockerignore is asked for, the context's .dockerignore until the build image is.
+   * its own .dockerignore is asked for, both .dockerignores until the build image is.
    */
   hold?: boolean;
 }
@@ -123,6 +125,17 @@ async function run(bridge: FakeBridge, setup: Setup = {}) {
         if (setup.hold) await heardOf(events, "ReadFile manifest scratchkit.yaml.dockerignore");
         events.push("answered manifest");
         return { Data: Buffer.from(setup.manifest ?? MANIFEST) };
+      }
+      if (req.Ref === "manifest" && req.FilePath === "scratchkit.yaml.dockerignore" && setup.hold) {
+        await heardOf(events, "ResolveImageConfig");
+        events.push("answered manifest .dockerignore");
+      }
+      if (
+        req.Ref === "manifest" &&
+        req.FilePath === "scratchkit.yaml.dockerignore" &&
+        setup.manifestDockerignore
+      ) {
+        return { Data: Buffer.from(setup.manifestDockerignore) };
       }
       if (req.Ref === "ignore" && setup.hold) {
         await heardOf(events, "ResolveImageConfig");
@@ -370,10 +383,23 @@ describe("frontend flow against a fake LLBBridge", () => {
       events.indexOf("answered manifest"),
     );
     expect(events.indexOf("ResolveImageConfig")).toBeLessThan(events.indexOf("answered .dockerignore"));
+    expect(events.indexOf("ResolveImageConfig")).toBeLessThan(
+      events.indexOf("answered manifest .dockerignore"),
+    );
     // and the build still applies the context's .dockerignore it had not read yet
     const build = describeDef((solves.at(-2) as moby.buildkit.v1.frontend.SolveRequest).Definition ?? {});
     const context = build.sources.find((x) => x.identifier === "local://context");
     expect(context?.attrs?.["local.excludepatterns"]).toContain("*.o");
+    // the manifest's own .dockerignore, answered last, still wins over the context's
+    const own = await run(bridge, { dockerignore, manifestDockerignore: "own.o\n", hold: true });
+    const ownBuild = describeDef(
+      (own.solves.at(-2) as moby.buildkit.v1.frontend.SolveRequest).Definition ?? {},
+    );
+    const patterns = ownBuild.sources.find((x) => x.identifier === "local://context")?.attrs?.[
+      "local.excludepatterns"
+    ];
+    expect(patterns).toContain("own.o");
+    expect(patterns).not.toContain("*.o");
   });
 
   it("honours force-network-mode and .dockerignore", async () => {
