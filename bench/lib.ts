@@ -239,13 +239,24 @@ export interface Section {
   builds?: Record<string, Build[]>;
 }
 
+/**
+ * SCRATCHKIT_BENCH_COMPARE (comma list of frontend images, e.g. main's): the warm section times
+ * each beside FRONTEND, interleaved in the same run, so two builds of the frontend compare by
+ * ratio rather than across runs on a shared machine.
+ */
+export const COMPARE = (process.env.SCRATCHKIT_BENCH_COMPARE ?? "")
+  .split(",")
+  .map((s) => s.trim())
+  .filter((s) => s.length > 0);
+
 /** The bench's frontend image: the frontend under test plus debug logging. */
-export function ensureBenchFrontend(): void {
+export function ensureBenchFrontend(image = FRONTEND, tag = BENCH_FRONTEND): string {
   const dir = writeFiles(tempDir("frontend"), {
-    Dockerfile: `FROM ${FRONTEND}\nENV SCRATCHKIT_LOG_LEVEL=debug\n`,
+    Dockerfile: `FROM ${image}\nENV SCRATCHKIT_LOG_LEVEL=debug\n`,
   });
-  docker(["buildx", "build", "-q", "-t", BENCH_FRONTEND, dir]);
-  madeImages.add(BENCH_FRONTEND);
+  docker(["buildx", "build", "-q", "-t", tag, dir]);
+  madeImages.add(tag);
+  return tag;
 }
 
 export function cleanup(): void {

@@ -3,7 +3,8 @@
 // (default 7), SCRATCHKIT_BENCH_ONLY (comma list of sections), SCRATCHKIT_FRONTEND_IMAGE,
 // SCRATCHKIT_BUILDKIT_DIR (where dockerfile-frontend.xz is: the official frontend the bench wraps
 // and compares with; default ../shared/buildkit/), SCRATCHKIT_BENCH_DOCKERFILE_FRONTEND (an image
-// to use as that anchor instead). The top-level `summary` holds issue 13's figures.
+// to use as that anchor instead), SCRATCHKIT_BENCH_COMPARE (frontend images, e.g. main's, timed
+// beside FRONTEND in the warm section's interleaved run). The top-level `summary` holds issue 13's figures.
 import { execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";

@@ -1,7 +1,8 @@
 // Where the time of a build goes, from the CLI's clock, the rawjson vertex timestamps and the
 // frontend's own "frontend done" line (process start, Node start-up, Ping, bridge calls, Return).
 import { type FrontendDone, frontendDone } from "./frontend-cost.js";
-import { type Build, median, round, type Section, type Vertex } from "./lib.js";
+import { type Build, COMPARE, median, round, type Section, type Vertex } from "./lib.js";
+import { compareName } from "./warm.js";
 
 /** Epoch ms of an RFC 3339 timestamp with nanoseconds. */
 function at(ts: string | undefined): number | undefined {
@@ -91,6 +92,11 @@ export function profile(results: Record<string, Section>): {
     ["warm dockerfile", pick("warm", "dockerfile"), dockerfilePhases],
     ["warm floor", pick("warm", "floor"), scratchkitPhases],
     ["warm scratchkit, 100 artifacts", pick("frontend", "many"), scratchkitPhases],
+    ...COMPARE.map((image, i): [string, Build[], (b: Build) => Phases] => [
+      `warm ${image}`,
+      pick("warm", compareName(i)),
+      scratchkitPhases,
+    ]),
   ];
   const lines: string[] = [];
   for (const [name, builds, f] of sets) {

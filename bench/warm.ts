@@ -3,10 +3,12 @@
 // floor (a gateway frontend that only starts Node, pings and returns).
 import { join } from "node:path";
 import { build as esbuild } from "esbuild";
-import { helloContext } from "./fixtures.js";
+import { helloContext, helloManifest } from "./fixtures.js";
 import {
   benchImage,
+  COMPARE,
   docker,
+  ensureBenchFrontend,
   madeImages,
   mustBuild,
   NODE_RUNTIME,
@@ -47,6 +49,11 @@ export async function buildFloorImage(): Promise<void> {
   madeImages.add(FLOOR_IMAGE);
 }
 
+/** The variant name of SCRATCHKIT_BENCH_COMPARE's i-th image (the profile shows it too). */
+export function compareName(i: number): string {
+  return `compare${i}`;
+}
+
 export async function warm(): Promise<Section> {
   const official = officialFrontend();
   await buildFloorImage();
@@ -58,6 +65,16 @@ export async function warm(): Promise<Section> {
     { name: "floor", context: ctx, options: { file: "floor.yaml", expectFrontendDone: true } },
   ];
   if (official) variants.push({ name: "official", context: ctx, options: { file: "Dockerfile.syntax" } });
+  // Other builds of the frontend (SCRATCHKIT_BENCH_COMPARE): the same manifest through their debug copies.
+  COMPARE.forEach((image, i) => {
+    const debug = ensureBenchFrontend(image, benchImage(`frontend-compare${i}`));
+    writeFiles(ctx, { [`compare${i}.yaml`]: helloManifest().replace(/^# syntax=.*$/m, `# syntax=${debug}`) });
+    variants.push({
+      name: compareName(i),
+      context: ctx,
+      options: { file: `compare${i}.yaml`, expectFrontendDone: true },
+    });
+  });
   // Prime every cache once (not timed).
   for (const v of variants) mustBuild(v.context, v.options);
   const timed = interleave(variants);
@@ -116,6 +133,24 @@ export async function warm(): Promise<Section> {
       note: "set SCRATCHKIT_BUILDKIT_DIR (a directory with dockerfile-frontend.xz) or SCRATCHKIT_BENCH_DOCKERFILE_FRONTEND=<image>",
     });
   }
+  COMPARE.forEach((image, i) => {
+    const c = get(compareName(i));
+    if (!c) return;
+    rows.push(
+      {
+        section: "warm",
+        metric: `${image} median`,
+        value: c.median,
+        unit: "ms",
+        note: "SCRATCHKIT_BENCH_COMPARE",
+      },
+      { section: "warm", metric: `${image} above floor`, value: round(c.median - fl.median), unit: "ms" },
+      { section: "warm", metric: `ratio scratchkit/${image}`, value: round(sk.median / c.median, 3) },
+      ...(o
+        ? [{ section: "warm", metric: `ratio ${image}/official`, value: round(c.median / o.median, 3) }]
+        : []),
+    );
+  });
   if (uncached.length) {
     rows.push({
       section: "warm",
