@@ -15,6 +15,12 @@ openBridge()
         name: "scratchkit",
         msg: "frontend done",
         floor: true,
+        // As the real frontend's line: the # syntax= image, so the bench keeps only its own builds'.
+        source: Object.entries(process.env)
+          .filter(([k]) => k.startsWith("BUILDKIT_FRONTEND_OPT_"))
+          .map(([, v]) => v ?? "")
+          .find((v) => v.startsWith("source="))
+          ?.slice("source=".length),
         ms: Math.round(ret),
         maxRssKiB: process.resourceUsage().maxRSS,
         timeOrigin: Math.round(performance.timeOrigin),

@@ -182,10 +182,14 @@ export function build(context: string, o: BuildOptions): Build {
   const ms = performance.now() - start;
   const t1 = Date.now();
   const output = `${r.stdout}${r.stderr}`;
-  let frontendLines = logSince(logOffset);
+  // Other builds on the engine log to the same daemon log: keep the lines of this build's frontend.
+  const syntax = readFileSync(join(context, o.file), "utf8").match(/^# syntax=(\S+)/)?.[1];
+  const ours = (lines: Array<Record<string, unknown>>) =>
+    lines.filter((l) => !isDone(l) || l.source === undefined || l.source === syntax);
+  let frontendLines = ours(logSince(logOffset));
   for (let i = 0; o.expectFrontendDone && i < 20 && !frontendLines.some(isDone); i++) {
     sleep(50);
-    frontendLines = logSince(logOffset);
+    frontendLines = ours(logSince(logOffset));
   }
   const imageId = existsSync(iid) ? readFileSync(iid, "utf8").trim() : undefined;
   if (imageId) madeImages.add(imageId);

@@ -15,8 +15,12 @@ async function main(): Promise<void> {
   const phases: Record<string, number> = { startup: started, bridge: performance.now() - started };
   const rpcs: RpcTimes = {};
   const calls: RpcCalls = [];
+  // The # syntax= image this frontend was started as: the bench keeps only its own builds' lines
+  // (the daemon log is shared with every other build on the engine).
+  let source: string | undefined;
   try {
     const fe = parseFrontendEnv(process.env);
+    source = fe.opts.source;
     // What the daemon sent (engines differ: Docker Engine vs standalone buildkitd; the Engine
     // API, buildx and buildctl each send other opts).
     log.debug({ env: buildkitEnv(process.env) }, "frontend environment");
@@ -37,6 +41,7 @@ async function main(): Promise<void> {
     log.debug(
       {
         ms: Math.round(performance.now() - started),
+        source,
         maxRssKiB: process.resourceUsage().maxRSS,
         // CPU (user + system) since the process started: the frontend's own work, which a
         // loaded machine's scheduling delays do not inflate as they do wall time.
