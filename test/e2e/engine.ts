@@ -70,6 +70,18 @@ export function buildx(args: string[], cwd: string): BuildRun {
   return { code: r.status ?? -1, output, ms: performance.now() - start };
 }
 
+/** `docker buildx bake` with plain progress in `cwd` (which holds docker-bake.hcl); output as buildx's. */
+export function bake(targets: string[], cwd: string): BuildRun {
+  const start = performance.now();
+  const r = spawnSync(DOCKER, ["buildx", "bake", "--progress=plain", ...targets], {
+    cwd,
+    encoding: "utf8",
+    maxBuffer: 64 << 20,
+  });
+  const output = stripVTControlCharacters(`${r.stdout}${r.stderr}`);
+  return { code: r.status ?? -1, output, ms: performance.now() - start };
+}
+
 /**
  * `buildx` without blocking the event loop, for tests whose own servers (HTTP on
  * 127.0.0.1) must answer the engine during the build; `input` goes to stdin.
