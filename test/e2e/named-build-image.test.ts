@@ -8,6 +8,8 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runCommand } from "../../src/cli/command.js";
+import { sbomCommand } from "../../src/cli/sbom.js";
 import {
   bake,
   buildx,
@@ -45,6 +47,20 @@ function labels(t: string): Record<string, string> {
   >;
 }
 
+/** The SPDX document `scratchkit sbom` reads back from a local image. */
+async function sbomOf(image: string): Promise<{
+  packages: Array<{ SPDXID: string; comment?: string; externalRefs?: unknown[] }>;
+}> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await runCommand(sbomCommand, [image], {
+    stdout: (l) => out.push(l),
+    stderr: (l) => err.push(l),
+  });
+  if (code !== 0) throw new Error(`scratchkit sbom ${image}: ${err.join("\n")}`);
+  return JSON.parse(out.join("\n"));
+}
+
 /** The first manifest of an OCI layout directory (`--output type=oci,tar=false`). */
 function layoutDigest(dir: string): string {
   const index = JSON.parse(readFileSync(join(dir, "index.json"), "utf8")) as {
@@ -74,7 +90,7 @@ describe.skipIf(problem !== undefined)(
       digest = layoutDigest(layout);
     });
 
-    it("oci-layout://DIR@sha256:…: the layout's image is the build root and its env reaches the commands", () => {
+    it("oci-layout://DIR@sha256:…: the layout's image is the build root and its env reaches the commands", async () => {
       writeFileSync(
         join(dir, "scratchkit.yaml"),
         alpineDefault(
@@ -88,6 +104,7 @@ describe.skipIf(problem !== undefined)(
           "scratchkit.yaml",
           "--build-context",
           `alpine:3.22=oci-layout://${layout}@${digest}`,
+          "--sbom=true",
           "-t",
           t,
           "--load",
@@ -98,10 +115,16 @@ describe.skipIf(problem !== undefined)(
       expect(r.code, r.output).toBe(0);
       expect(r.output).toContain("[context alpine:3.22] OCI load from client");
       expect(docker(["run", "--rm", t]).trim()).toBe("hello");
-      // The labels name what is known: the layout image's digest, and no registry name it never had.
+      // The labels name what is known: the layout image's digest (the one manifest the layout
+      // holds, for this platform), and no registry name it never had.
       const l = labels(t);
-      expect(l["org.opencontainers.image.base.digest"]).toMatch(/^sha256:[0-9a-f]{64}$/);
+      expect(l["org.opencontainers.image.base.digest"]).toBe(digest);
       expect(l["org.opencontainers.image.base.name"]).toBeUndefined();
+      // The SBOM's build-image entry says what the build root was, with no registry purl.
+      const entry = (await sbomOf(t)).packages.find((p) => p.SPDXID === "SPDXRef-BuildImage");
+      expect(entry).toMatchObject({ name: "alpine:3.22", checksums: [{ checksumValue: digest.slice(7) }] });
+      expect(entry?.comment).toContain("the named context alpine:3.22 (oci-layout://");
+      expect(entry?.externalRefs).toBeUndefined();
     });
 
     it("an OCI layout digest that is not in the layout is an error at build.image", () => {
