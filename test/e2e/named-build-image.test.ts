@@ -4,7 +4,7 @@
 // root filesystem (the default PATH, its own .dockerignore applied). Each build compiles
 // hello.c with the toolchain the context carries and the image runs it.
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -74,7 +74,12 @@ function layoutDigest(dir: string): string {
 describe.skipIf(problem !== undefined)(
   "build.image replaced by a named context that is not a registry image",
   () => {
-    afterAll(cleanup);
+    // The layout and the root filesystem are the toolchain's size: removed, unlike small contexts.
+    const large: string[] = [];
+    afterAll(() => {
+      cleanup();
+      for (const d of large) rmSync(d, { recursive: true, force: true });
+    });
     const dir = context({ "hello.c": HELLO_C });
 
     // The toolchain with an env of its own, as an OCI layout on disk (what buildx serves from its session).
@@ -82,6 +87,7 @@ describe.skipIf(problem !== undefined)(
     let digest = "";
     beforeAll(() => {
       layout = mkdtempSync(join(tmpdir(), "scratchkit-base-layout-"));
+      large.push(layout);
       const src = context({
         Dockerfile: `FROM ${TOOLCHAIN}\nENV SK_BASE=from-the-layout PATH=/opt/sk/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\n`,
       });
@@ -143,6 +149,7 @@ describe.skipIf(problem !== undefined)(
     it("a local directory holding a root filesystem: the default PATH, its own .dockerignore applied", () => {
       // The toolchain's root filesystem as plain files (docker export), with a .dockerignore of its own.
       const rootfs = mkdtempSync(join(tmpdir(), "scratchkit-base-rootfs-"));
+      large.push(rootfs);
       const id = docker(["create", TOOLCHAIN, "true"]).trim();
       try {
         const exported = spawnSync("sh", ["-c", `"$0" export "$1" | tar -x -C "$2"`, DOCKER, id, rootfs], {
