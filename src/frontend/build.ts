@@ -13,7 +13,7 @@ import { assembleBuild, type BuildContext, buildContext, type ContextOptions } f
 import type { BuildGraph } from "../graph/build-graph.js";
 import { imageConfig } from "../image/config.js";
 import { lintWarnings } from "../lint/index.js";
-import { type Marshalled, marshal, normalizeImageRef, type SourceMap, type State } from "../llb/index.js";
+import { type Marshalled, marshal, type SourceMap, type State } from "../llb/index.js";
 import { log } from "../log.js";
 import { OUTPUT_DIR } from "../manifest/defaults.js";
 import type { Manifest } from "../manifest/types.js";
@@ -25,11 +25,10 @@ import type { GateFile } from "../verify/shipped.js";
 import { checkFiles, type GateResult } from "../verify/static-gate.js";
 import { sendWarnings, warnRequests } from "../verify/warnings.js";
 import { requireArtifacts } from "./artifacts.js";
-import { resolveBase } from "./base-image.js";
 import { undeclaredArgsWarning, undeclaredBuildArgs } from "./build-args.js";
+import { type BuildBase, baseLabels, resolveBuildBase, sbomBuildImage } from "./build-base.js";
 import { contextDataDirs, listContext, requireContextData } from "./context-data.js";
 import { commitMTime, type MainContext } from "./main-context.js";
-import { withNamedBuildImage } from "./named-contexts.js";
 import { namedDataStates } from "./named-data.js";
 import { type PlatformImage, type PlatformSbom, platformResult } from "./platform-result.js";
 import { sbomAttestation } from "./sbom.js";
@@ -56,9 +55,12 @@ interface Loaded {
   /** The platform's place in the request: manifest-wide warnings are sent once, by the first. */
   index: number;
 }
-/** After plan: the build image as resolved, and the plan its context data was checked against. */
+/**
+ * After plan: the build image as resolved (the manifest's build.image replaced when a
+ * docker-image:// named context stands in for it), and the plan its context data was checked against.
+ */
 interface Planned extends Loaded {
-  base: { digest: string; env: string[] };
+  base: BuildBase;
   plan: BuildPlan;
   /** The named contexts the target's data copies from. */
   named: ReadonlyMap<string, State>;
@@ -81,10 +83,7 @@ export async function runBuild(
   config: BuildConfig,
   input: BuildInput,
 ): Promise<Result> {
-  const manifest = withNamedBuildImage(
-    loadManifest(input.source.text, input.source.filename),
-    config.namedContexts,
-  );
+  const manifest = loadManifest(input.source.text, input.source.filename);
   const context = buildContext(manifest, contextOptions({ client, config, input }));
   log.debug({ platforms: config.platforms.map(formatPlatform) }, "target platforms");
   // One pipeline per platform, side by side as dockerui's Build runs them; the first failure fails the build.
@@ -121,10 +120,7 @@ async function sbom(b: Graphed, shipped: GateFile[], imageRef: Ref): Promise<Pla
     buildRoot,
     sources,
     ...(links ? { links } : {}),
-    buildImage: {
-      name: normalizeImageRef(b.manifest.build.image.value),
-      ...(b.base.digest ? { digest: b.base.digest } : {}),
-    },
+    buildImage: sbomBuildImage(b.manifest, b.base),
     artifacts: shipped.map((f) => ({ image: imagePath(f), built: `${OUTPUT_DIR}${f.path}` })),
     image: imageRef,
     name,
@@ -152,23 +148,28 @@ function contextOptions(b: Pick<Loaded, "client" | "config" | "input">): Context
 
 /** Resolves the build image (overlapping with listing the context's data), plans, checks the data is there. */
 async function plan(b: Loaded): Promise<Planned> {
-  const { client, config, manifest, platform } = b;
-  const image = manifest.build.image;
+  const { client, config, platform } = b;
+  const { epoch, noCache } = config;
+  const named = {
+    sessionId: client.buildOpts().sessionId,
+    inputs: b.input.inputs ?? {},
+    gitMTimeCommit: commitMTime(client, epoch),
+  };
   // Cross builds run the build platform's variant of the image; emulated ones the target's.
-  const stagePlatform = stagePlatformFor(manifest, config.buildPlatform, platform);
+  const stagePlatform = stagePlatformFor(b.manifest, config.buildPlatform, platform);
   const [resolved, listed] = await Promise.allSettled([
-    resolveBase(client, image.value, stagePlatform, config.imageResolveMode, image.span),
-    listContext(client, b.context.state, platform, contextDataDirs(manifest)),
+    resolveBuildBase(client, b.manifest, config, stagePlatform, named),
+    listContext(client, b.context.state, platform, contextDataDirs(b.manifest)),
   ]);
   if (resolved.status === "rejected") throw resolved.reason;
   if (listed.status === "rejected") throw listed.reason;
-  const base = resolved.value;
-  const { epoch, noCache } = config;
+  const { manifest, base } = resolved.value;
   const planned = planBuild(manifest, {
     platform,
     buildPlatform: config.buildPlatform,
     baseEnv: base.env,
-    ...(base.digest ? { baseDigest: base.digest } : {}),
+    // A registry image is pinned to the digest it resolved to; a named context's state is used as it is.
+    ...(base.kind === "image" && base.digest ? { baseDigest: base.digest } : {}),
     network: config.network,
     imageResolveMode: config.imageResolveMode,
     buildArgs: config.buildArgs,
@@ -177,21 +178,20 @@ async function plan(b: Loaded): Promise<Planned> {
     ...(epoch !== undefined ? { epoch } : {}),
     sbom: config.sbom,
   });
-  const [named] = await Promise.all([
-    namedDataStates(client, planned.target.data, config.namedContexts, {
-      sessionId: client.buildOpts().sessionId,
-      inputs: b.input.inputs ?? {},
-      platform,
-      gitMTimeCommit: commitMTime(client, epoch),
-    }),
+  const [namedData] = await Promise.all([
+    namedDataStates(client, planned.target.data, config.namedContexts, { ...named, platform }),
     requireContextData(listed.value, planned.target.data, { filtered: b.context.filtered }),
   ]);
-  return { ...b, base, plan: planned, named };
+  return { ...b, manifest, base, plan: planned, named: namedData };
 }
 
 /** The LLB, assembled as `scratchkit llb` assembles it. */
 function graph(b: Planned): Graphed {
-  const { source, ...graph } = assembleBuild(b.manifest, b.plan, { ...contextOptions(b), named: b.named });
+  const { source, ...graph } = assembleBuild(b.manifest, b.plan, {
+    ...contextOptions(b),
+    named: b.named,
+    ...(b.base.kind === "context" ? { base: b.base.state } : {}),
+  });
   const outputDef = marshal(graph.output, { platform: b.platform });
   const at = { source, steps: b.plan.steps, baseImage: b.manifest.build.image.span };
   return { ...b, graph, source, outputDef, at };
@@ -223,9 +223,10 @@ async function buildAndVerify(b: Graphed): Promise<GateFile[]> {
 async function exportImage(b: Graphed): Promise<{ image: PlatformImage; imageRef: Ref }> {
   const { manifest, config } = b;
   const imageRef = await solveMarshalled(b.client, marshal(b.graph.image, { platform: b.platform }), b.at);
+  const base = baseLabels(manifest, b.base);
   const image = imageConfig(manifest, b.plan, {
     labels: Object.fromEntries(config.labels),
-    base: { name: normalizeImageRef(manifest.build.image.value), digest: b.base.digest },
+    ...(base ? { base } : {}),
     ...config.vcs,
   });
   return { image: { platform: b.platform, refId: imageRef.id, config: image }, imageRef };
