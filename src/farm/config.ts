@@ -39,7 +39,7 @@ export interface FarmConfig {
   maxQueued: number;
   maxUploadBytes: number;
   jobTimeoutMs: number;
-  /** A job whose engine failed under it is started again up to this many times in all. */
+  /** A job whose engine failed under it (or failed it itself) is started again up to this many times in all. */
   maxAttempts: number;
   healthIntervalMs: number;
   shutdownGraceMs: number;

@@ -8,6 +8,7 @@ import type { Logger } from "pino";
 import { type BuildEvent, EngineBuildError } from "../engine/engine-build.js";
 import type { FarmConfig } from "./config.js";
 import { readTarFile } from "./context.js";
+import { isEngineFault } from "./engine-fault.js";
 import type { EngineJobOutcome } from "./engine-job.js";
 import { EventBus } from "./events.js";
 import { jobError } from "./location.js";
@@ -330,6 +331,10 @@ export class Farm {
           `engine ${name} failed ${started ? "during" : "before"} the build (${firstLine(message)}): run again`,
         );
       }
+    }
+    // The engine's own store failed the build (not the manifest or a command): run it again.
+    if (isEngineFault(message) && (this.get(id).attempts ?? 0) < this.d.config.maxAttempts) {
+      return this.requeue(id, `engine ${name} failed the build itself (${firstLine(message)}): run again`);
     }
     const error: JobError = err instanceof EngineBuildError ? jobError(message, manifestText) : { message };
     this.emit(id, { error });

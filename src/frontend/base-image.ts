@@ -1,13 +1,18 @@
-import { BridgeCallError, type ResolveImageConfigResponse } from "../gateway/client.js";
+import {
+  BridgeCallError,
+  type ResolveImageConfigOptions,
+  type ResolveImageConfigResponse,
+} from "../gateway/client.js";
 import type { FrontendClient } from "../gateway/frontend-client.js";
 import { LocatedError } from "../gateway/located.js";
 import { formatPlatform, type ImageResolveMode } from "../gateway/opts.js";
 import { normalizeImageRef } from "../llb/index.js";
+import { log } from "../log.js";
 import type { Span } from "../manifest/types.js";
 import type { Platform } from "../plan/types.js";
 
-/** What the build needs of its image. */
-export interface BaseImage {
+/** What the build stage takes from its image: the digest it resolved to, and the config's env. */
+export interface BaseConfig {
   digest: string;
   env: string[];
 }
@@ -23,27 +28,79 @@ export async function resolveBase(
   platform: Platform,
   resolveMode: ImageResolveMode,
   span: Span,
-): Promise<BaseImage> {
+): Promise<BaseConfig> {
   const normalized = normalizeImageRef(ref);
-  let res: ResolveImageConfigResponse;
-  try {
-    res = await client.resolveImageConfig(normalized, {
-      platform: { OS: platform.os, Architecture: platform.architecture, Variant: platform.variant ?? "" },
+  return resolveConfig(
+    client,
+    normalized,
+    {
+      platform: pbPlatform(platform),
       resolveMode,
       logName: `[internal] load metadata for ${normalized}`,
       sessionId: client.buildOpts().sessionId,
-    });
+    },
+    (cause) => ({ span, message: unresolvedMessage(ref, normalized, platform, cause) }),
+  );
+}
+
+/**
+ * The config of an image in an OCI layout the client serves (an oci-layout:// named context),
+ * looked up as dockerui does: by the context's name at the layout's digest, in the session's store.
+ */
+export async function resolveLayoutBase(
+  client: FrontendClient,
+  layout: { ref: string; storeId: string; contextName: string; source: string },
+  platform: Platform,
+  span: Span,
+): Promise<BaseConfig> {
+  return resolveConfig(
+    client,
+    layout.ref,
+    {
+      platform: pbPlatform(platform),
+      logName: `[context ${layout.contextName}] load metadata for ${layout.ref}`,
+      sessionId: client.buildOpts().sessionId,
+      ociLayoutStore: layout.storeId,
+    },
+    (cause) => ({
+      span,
+      message: `build.image: cannot read the image of the named context ${layout.contextName} (${layout.source}) for ${formatPlatform(platform)}: ${cause}`,
+    }),
+  );
+}
+
+/** The env of an image config (JSON); none when it has none or is not JSON. */
+export function configEnv(config: Uint8Array): string[] {
+  try {
+    const cfg = JSON.parse(new TextDecoder().decode(config)) as { config?: { Env?: string[] } };
+    return cfg.config?.Env ?? [];
+  } catch {
+    return [];
+  }
+}
+
+async function resolveConfig(
+  client: FrontendClient,
+  ref: string,
+  opts: ResolveImageConfigOptions,
+  located: (cause: string) => { span: Span; message: string },
+): Promise<BaseConfig> {
+  let res: ResolveImageConfigResponse;
+  try {
+    res = await client.resolveImageConfig(ref, opts);
   } catch (err) {
     if (!(err instanceof BridgeCallError)) throw err;
-    const message = unresolvedMessage(ref, normalized, platform, err.status.message);
-    throw LocatedError.at([{ span, message }], err.code);
+    throw LocatedError.at([located(err.status.message)], err.code);
   }
-  try {
-    const cfg = JSON.parse(new TextDecoder().decode(res.Config)) as { config?: { Env?: string[] } };
-    return { digest: res.Digest, env: cfg.config?.Env ?? [] };
-  } catch {
-    return { digest: res.Digest, env: [] };
-  }
+  log.debug(
+    { ref, resolverStore: opts.ociLayoutStore, digest: res.Digest, resolved: res.Ref },
+    "image config",
+  );
+  return { digest: res.Digest, env: configEnv(res.Config) };
+}
+
+function pbPlatform(p: Platform): ResolveImageConfigOptions["platform"] {
+  return { OS: p.os, Architecture: p.architecture, Variant: p.variant ?? "" };
 }
 
 /** Names the image as written and as resolved, the platform, and BuildKit's reason. Pure. */

@@ -13,7 +13,7 @@ import { assembleBuild, type BuildContext, buildContext, type ContextOptions } f
 import type { BuildGraph } from "../graph/build-graph.js";
 import { imageConfig } from "../image/config.js";
 import { lintWarnings } from "../lint/index.js";
-import { type Marshalled, marshal, normalizeImageRef, type SourceMap, type State } from "../llb/index.js";
+import { type Marshalled, marshal, type SourceMap, type State } from "../llb/index.js";
 import { log } from "../log.js";
 import { OUTPUT_DIR } from "../manifest/defaults.js";
 import type { Manifest } from "../manifest/types.js";
@@ -25,11 +25,10 @@ import type { GateFile } from "../verify/shipped.js";
 import { checkFiles, type GateResult } from "../verify/static-gate.js";
 import { sendWarnings, warnRequests } from "../verify/warnings.js";
 import { requireArtifacts } from "./artifacts.js";
-import { type BaseImage, resolveBase } from "./base-image.js";
 import { undeclaredArgsWarning, undeclaredBuildArgs } from "./build-args.js";
+import { type BuildBase, baseLabels, resolveBuildBase, sbomBuildImage } from "./build-base.js";
 import { contextDataDirs, listContext, requireContextData } from "./context-data.js";
 import { commitMTime, type MainContext } from "./main-context.js";
-import { withNamedBuildImage } from "./named-contexts.js";
 import { namedDataStates } from "./named-data.js";
 import { type PlatformImage, type PlatformSbom, platformResult } from "./platform-result.js";
 import { sbomAttestation } from "./sbom.js";
@@ -54,14 +53,17 @@ interface Loaded {
   manifest: Manifest;
   platform: Platform;
   context: BuildContext;
-  /** The build image's digest and env for this platform, resolving since the manifest was parsed. */
-  resolving: Promise<BaseImage>;
+  /** This platform's build base (and the manifest as it sees it), resolving since the manifest was parsed. */
+  resolving: Promise<ResolvedBase>;
   /** The platform's place in the request: manifest-wide warnings are sent once, by the first. */
   index: number;
 }
-/** After plan: the build image as resolved, and the plan its context data was checked against. */
+/**
+ * After plan: the build image as resolved (the manifest's build.image replaced when a
+ * docker-image:// named context stands in for it), and the plan its context data was checked against.
+ */
 interface Planned extends Loaded {
-  base: BaseImage;
+  base: BuildBase;
   plan: BuildPlan;
   /** The named contexts the target's data copies from. */
   named: ReadonlyMap<string, State>;
@@ -84,13 +86,12 @@ export async function runBuild(
   config: BuildConfig,
   input: BuildInput,
 ): Promise<Result> {
-  const manifest = withNamedBuildImage(
-    loadManifest(input.source.text, input.source.filename),
-    config.namedContexts,
+  const manifest = loadManifest(input.source.text, input.source.filename);
+  // The build base needs only the manifest: it is resolved while the .dockerignore files may
+  // still be read. Awaited in plan; a failure before that must not go unhandled.
+  const resolving = config.platforms.map((platform) =>
+    resolveStageBase(client, config, input, manifest, platform),
   );
-  // The build image needs only the manifest: it is resolved while the .dockerignore may still
-  // be read. Awaited in plan; a failure before that must not go unhandled.
-  const resolving = config.platforms.map((platform) => resolveBuildImage(client, config, manifest, platform));
   for (const r of resolving) r.catch(() => undefined);
   const read = { ...input, dockerignore: await input.dockerignore };
   const context = buildContext(manifest, contextOptions({ client, config, input: read }));
@@ -106,7 +107,7 @@ export async function runBuild(
         platform,
         context,
         index,
-        resolving: resolving[index] as Promise<BaseImage>,
+        resolving: resolving[index] as Promise<ResolvedBase>,
       }),
     ),
   );
@@ -138,10 +139,7 @@ async function sbom(b: Graphed, shipped: GateFile[], imageRef: Ref): Promise<Pla
     buildRoot,
     sources,
     ...(links ? { links } : {}),
-    buildImage: {
-      name: normalizeImageRef(b.manifest.build.image.value),
-      ...(b.base.digest ? { digest: b.base.digest } : {}),
-    },
+    buildImage: sbomBuildImage(b.manifest, b.base),
     artifacts: shipped.map((f) => ({ image: imagePath(f), built: `${OUTPUT_DIR}${f.path}` })),
     image: imageRef,
     name,
@@ -167,35 +165,48 @@ function contextOptions(b: Pick<Loaded, "client" | "config" | "input">): Context
   return { ...common, remote: context.state, manifestPath: context.manifestPath };
 }
 
-/** The platform's build image, as its stage runs it. */
-function resolveBuildImage(
-  client: FrontendClient,
-  config: BuildConfig,
-  manifest: Manifest,
-  platform: Platform,
-): Promise<BaseImage> {
-  const image = manifest.build.image;
-  // Cross builds run the build platform's variant of the image; emulated ones the target's.
-  const stagePlatform = stagePlatformFor(manifest, config.buildPlatform, platform);
-  return resolveBase(client, image.value, stagePlatform, config.imageResolveMode, image.span);
+type ResolvedBase = Awaited<ReturnType<typeof resolveBuildBase>>;
+
+/** What the named contexts a build reads need besides the platform. */
+function namedOptions(client: FrontendClient, config: BuildConfig, input: BuildInput) {
+  return {
+    sessionId: client.buildOpts().sessionId,
+    inputs: input.inputs ?? {},
+    gitMTimeCommit: commitMTime(client, config.epoch),
+  };
 }
 
-/** Takes the resolved build image (overlapping with listing the context's data), plans, checks the data is there. */
+/** The platform's build base, as its stage runs it. */
+function resolveStageBase(
+  client: FrontendClient,
+  config: BuildConfig,
+  input: BuildInput,
+  manifest: Manifest,
+  platform: Platform,
+): Promise<ResolvedBase> {
+  // Cross builds run the build platform's variant of the image; emulated ones the target's.
+  const stagePlatform = stagePlatformFor(manifest, config.buildPlatform, platform);
+  return resolveBuildBase(client, manifest, config, stagePlatform, namedOptions(client, config, input));
+}
+
+/** Takes the resolved build base (overlapping with listing the context's data), plans, checks the data is there. */
 async function plan(b: Loaded): Promise<Planned> {
-  const { client, config, manifest, platform } = b;
+  const { client, config, platform } = b;
+  const { epoch, noCache } = config;
+  const named = namedOptions(client, config, b.input);
   const [resolved, listed] = await Promise.allSettled([
     b.resolving,
-    listContext(client, b.context.state, platform, contextDataDirs(manifest)),
+    listContext(client, b.context.state, platform, contextDataDirs(b.manifest)),
   ]);
   if (resolved.status === "rejected") throw resolved.reason;
   if (listed.status === "rejected") throw listed.reason;
-  const base = resolved.value;
-  const { epoch, noCache } = config;
+  const { manifest, base } = resolved.value;
   const planned = planBuild(manifest, {
     platform,
     buildPlatform: config.buildPlatform,
     baseEnv: base.env,
-    ...(base.digest ? { baseDigest: base.digest } : {}),
+    // A registry image is pinned to the digest it resolved to; a named context's state is used as it is.
+    ...(base.kind === "image" && base.digest ? { baseDigest: base.digest } : {}),
     network: config.network,
     imageResolveMode: config.imageResolveMode,
     buildArgs: config.buildArgs,
@@ -204,21 +215,20 @@ async function plan(b: Loaded): Promise<Planned> {
     ...(epoch !== undefined ? { epoch } : {}),
     sbom: config.sbom,
   });
-  const [named] = await Promise.all([
-    namedDataStates(client, planned.target.data, config.namedContexts, {
-      sessionId: client.buildOpts().sessionId,
-      inputs: b.input.inputs ?? {},
-      platform,
-      gitMTimeCommit: commitMTime(client, epoch),
-    }),
+  const [namedData] = await Promise.all([
+    namedDataStates(client, planned.target.data, config.namedContexts, { ...named, platform }),
     requireContextData(listed.value, planned.target.data, { filtered: b.context.filtered }),
   ]);
-  return { ...b, base, plan: planned, named };
+  return { ...b, manifest, base, plan: planned, named: namedData };
 }
 
 /** The LLB, assembled as `scratchkit llb` assembles it. */
 function graph(b: Planned): Graphed {
-  const { source, ...graph } = assembleBuild(b.manifest, b.plan, { ...contextOptions(b), named: b.named });
+  const { source, ...graph } = assembleBuild(b.manifest, b.plan, {
+    ...contextOptions(b),
+    named: b.named,
+    ...(b.base.kind === "context" ? { base: b.base.state } : {}),
+  });
   const outputDef = marshal(graph.output, { platform: b.platform });
   const at = { source, steps: b.plan.steps, baseImage: b.manifest.build.image.span };
   return { ...b, graph, source, outputDef, at };
@@ -258,9 +268,10 @@ async function buildAndVerify(b: Graphed): Promise<GateFile[]> {
 async function exportImage(b: Graphed): Promise<{ image: PlatformImage; imageRef: Ref }> {
   const { manifest, config } = b;
   const imageRef = await solveMarshalled(b.client, marshal(b.graph.image, { platform: b.platform }), b.at);
+  const base = baseLabels(manifest, b.base);
   const image = imageConfig(manifest, b.plan, {
     labels: Object.fromEntries(config.labels),
-    base: { name: normalizeImageRef(manifest.build.image.value), digest: b.base.digest },
+    ...(base ? { base } : {}),
     ...config.vcs,
   });
   return { image: { platform: b.platform, refId: imageRef.id, config: image }, imageRef };

@@ -39,6 +39,8 @@ export async function frontendResult(caller: FrontendClient): Promise<Result> {
   if (request !== undefined && !isSupported(request)) throw new UnsupportedSubrequestError(request);
   if (request !== undefined && !needsManifest(request)) return toResult(answerWithoutManifest(request));
   const inputs = await client.inputs();
+  // Which inputs the caller passed (a # syntax= forwarder renames them; named contexts point at them).
+  log.debug({ inputs: Object.keys(inputs) }, "frontend inputs");
   const context = await resolveMainContext(client, config, inputs);
   const reading =
     context.kind === "local" || !context.holdsManifest

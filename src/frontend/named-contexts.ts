@@ -1,17 +1,23 @@
-// Named contexts (`--build-context NAME=...`, frontend option `context:NAME`) that stand in
-// for an image the manifest names, as a Dockerfile's FROM NAME is replaced (dockerui's
-// NamedContext: the name in its familiar form, ":latest" trimmed). Pure.
+// Finding the named context (`--build-context NAME=...`, frontend option `context:NAME`) that
+// stands in for a name the manifest writes, as dockerui's NamedContext finds the one for a
+// Dockerfile's FROM NAME or COPY --from=NAME: the name in its familiar form (":latest"
+// trimmed), and first its per-platform key `NAME::os/arch`. Pure.
 import type { NamedContext } from "../gateway/build-config.js";
-import { Code } from "../gateway/errors.js";
-import { LocatedError } from "../gateway/located.js";
-import { familiarName } from "../llb/index.js";
+import { formatPlatform } from "../gateway/opts.js";
+import { familiarName, type Platform } from "../llb/index.js";
 import type { Manifest } from "../manifest/types.js";
+
+/** A named context and the key it was given under (its name in progress lines and errors). */
+export interface FoundContext {
+  name: string;
+  context: NamedContext;
+}
 
 /** The named context for an image name, looked up by familiar name. */
 export function namedContextFor(
   contexts: ReadonlyMap<string, NamedContext>,
   image: string,
-): { name: string; context: NamedContext } | undefined {
+): FoundContext | undefined {
   const want = familiarName(image);
   if (want === undefined) return undefined;
   for (const [name, context] of contexts) if (familiarName(name) === want) return { name, context };
@@ -19,23 +25,21 @@ export function namedContextFor(
 }
 
 /**
- * The manifest with its build image replaced by the named context of the same name, when
- * there is one. Only an image can stand in for the build image: the build runs in it and
- * takes its config (PATH, env) from it.
+ * The named context for `name` on `platform`: buildx passes a multi-platform bake target per
+ * platform, as `context:NAME::os/arch`, which dockerui looks up before the plain name.
  */
-export function withNamedBuildImage(
-  manifest: Manifest,
+export function lookupNamedContext(
   contexts: ReadonlyMap<string, NamedContext>,
-): Manifest {
+  name: string,
+  platform: Platform,
+): FoundContext | undefined {
+  const key = `${familiarName(name) ?? name}::${formatPlatform(platform)}`;
+  const context = contexts.get(key);
+  return context ? { name: key, context } : namedContextFor(contexts, name);
+}
+
+/** The manifest with its build image replaced by a registry image (a docker-image:// named context's). */
+export function withBuildImage(manifest: Manifest, ref: string): Manifest {
   const image = manifest.build.image;
-  const found = namedContextFor(contexts, image.value);
-  if (!found) return manifest;
-  if (found.context.kind !== "docker-image") {
-    throw new LocatedError(
-      `build.image: the named context ${found.name} is a ${found.context.kind} source; only docker-image://REF can replace the build image`,
-      Code.InvalidArgument,
-      [image.span],
-    );
-  }
-  return { ...manifest, build: { ...manifest.build, image: { ...image, value: found.context.ref } } };
+  return { ...manifest, build: { ...manifest.build, image: { ...image, value: ref } } };
 }

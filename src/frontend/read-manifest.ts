@@ -90,17 +90,26 @@ async function tooLarge(ref: Ref, filename: string, head: Uint8Array): Promise<F
 }
 
 /** The context's own .dockerignore, read through a local that transfers only that file. */
-export async function readContextDockerignore(
+export function readContextDockerignore(client: FrontendClient, key: string): Promise<string | undefined> {
+  return readLocalDockerignore(client, key, {
+    sharedKeyHint: `${key}-.dockerignore`,
+    name: "[internal] load .dockerignore",
+  });
+}
+
+/** The .dockerignore at the top of the client's local directory `key`; undefined when there is none. */
+export async function readLocalDockerignore(
   client: FrontendClient,
   key: string,
+  shown: { sharedKeyHint: string; name: string },
 ): Promise<string | undefined> {
   const def = marshal(
     local(key, {
       sessionId: client.buildOpts().sessionId,
       followPaths: [".dockerignore"],
-      sharedKeyHint: `${key}-.dockerignore`,
+      sharedKeyHint: shown.sharedKeyHint,
       differ: "none",
-      name: "[internal] load .dockerignore",
+      name: shown.name,
     }),
   ).definition;
   return readText(await client.solve(def), ".dockerignore");

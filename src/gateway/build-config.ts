@@ -1,6 +1,7 @@
 // Every frontend option, parsed once into one typed value (the shape of BuildKit's
 // frontend/dockerui Config): nothing downstream reads a raw opt.
 import { DEFAULT_FILENAME } from "../manifest/defaults.js";
+import { OptsError } from "../opts-error.js";
 import { parseRemoteContext, type RemoteContextRef } from "./context-ref.js";
 import type { BuildOpts } from "./frontend-client.js";
 import {
@@ -79,9 +80,17 @@ export interface NamedContext {
   /** "other": a value none of dockerui's schemes match; an error only once named contexts are used. */
   kind: "docker-image" | "oci-layout" | "local" | "input" | "git" | "http" | "other";
   ref: string;
+  /**
+   * An `input:` context's image config (the `containerimage.config` of `input-metadata:REF`,
+   * as the # syntax= forwarder passes a bake target's result), when the input has one.
+   */
+  imageConfig?: Uint8Array;
 }
 
 const CONTEXT_PREFIX = "context:";
+const INPUT_METADATA_PREFIX = "input-metadata:";
+/** exptypes.ExporterImageConfigKey: where a result's metadata carries its image config. */
+const IMAGE_CONFIG_KEY = "containerimage.config";
 
 /**
  * Parses all options at once; an invalid one throws OptsError (returned as InvalidArgument).
@@ -143,9 +152,31 @@ function namedContexts(opts: Opts): Map<string, NamedContext> {
   const out = new Map<string, NamedContext>();
   for (const [k, v] of Object.entries(opts)) {
     if (!k.startsWith(CONTEXT_PREFIX)) continue;
-    out.set(k.slice(CONTEXT_PREFIX.length), namedContext(v));
+    const context = namedContext(v);
+    const config = context.kind === "input" ? inputImageConfig(opts, context.ref) : undefined;
+    out.set(k.slice(CONTEXT_PREFIX.length), config ? { ...context, imageConfig: config } : context);
   }
   return out;
+}
+
+/**
+ * `input-metadata:REF`: JSON of the input's result metadata, each value base64 (Go's
+ * map[string][]byte), as dockerui reads it; the image config, when there is one.
+ */
+function inputImageConfig(opts: Opts, ref: string): Uint8Array | undefined {
+  const key = `${INPUT_METADATA_PREFIX}${ref}`;
+  const raw = opts[key];
+  if (raw === undefined) return undefined;
+  let metadata: unknown;
+  try {
+    metadata = JSON.parse(raw);
+  } catch {
+    throw new OptsError(`${key}: not JSON: ${raw.slice(0, 80)}`);
+  }
+  const value = (metadata as Record<string, unknown> | null)?.[IMAGE_CONFIG_KEY];
+  if (value === undefined) return undefined;
+  if (typeof value !== "string") throw new OptsError(`${key}: ${IMAGE_CONFIG_KEY} is not base64 text`);
+  return Buffer.from(value, "base64");
 }
 
 /** dockerui's schemes: docker-image://, oci-layout://, local:, input:, git URLs, http(s) URLs. */

@@ -32,7 +32,15 @@ export interface ResolveImageConfigOptions {
   /** Progress line BuildKit shows while resolving, e.g. "[internal] load metadata for docker.io/library/alpine:3.22". */
   logName?: string;
   sessionId?: string;
+  /**
+   * Look in an OCI layout the client serves in session `sessionId` under this store ID
+   * (sourceresolver's ResolverTypeOCILayout) instead of a registry.
+   */
+  ociLayoutStore?: string;
 }
+
+/** sourceresolver.ResolverType values (BuildKit client/llb/sourceresolver). */
+const RESOLVER_OCI_LAYOUT = 1;
 
 interface Codec<T, D> {
   encode(message: T): { finish(): Uint8Array };
@@ -197,6 +205,9 @@ export class BridgeClient {
       ResolveMode: opts.resolveMode ?? "",
       LogName: opts.logName ?? "",
       SessionID: opts.sessionId ?? "",
+      ...(opts.ociLayoutStore !== undefined
+        ? { ResolverType: RESOLVER_OCI_LAYOUT, StoreID: opts.ociLayoutStore }
+        : {}),
     });
   }
 

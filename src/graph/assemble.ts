@@ -3,7 +3,7 @@
 import type { SourceMap, State } from "../llb/index.js";
 import type { Manifest } from "../manifest/types.js";
 import type { BuildPlan } from "../plan/types.js";
-import { type BuildGraph, buildGraph } from "./build-graph.js";
+import { type BuildGraph, buildGraph, registryBase } from "./build-graph.js";
 import { type ContextOrigin, contextSource } from "./context-source.js";
 import { parseDockerignore } from "./dockerignore.js";
 
@@ -24,6 +24,11 @@ export interface ContextOptions {
   filename?: string;
   /** Named contexts by name, for data `from: NAME` (the frontend resolves and checks them). */
   named?: ReadonlyMap<string, State>;
+  /**
+   * The build stage's root when a named context replaces the build image (a layout's image, a
+   * local directory...); default the registry image the plan names.
+   */
+  base?: State;
 }
 
 /** The build context as the build reads it. */
@@ -67,6 +72,7 @@ export function assembleBuild(
 ): BuildGraph & { source: SourceMap } {
   const source = manifestSourceMap(manifest, opts.filename);
   const inputs = {
+    base: opts.base ?? registryBase(plan),
     context: buildContext(manifest, opts).state,
     source,
     ...(opts.named ? { named: opts.named } : {}),

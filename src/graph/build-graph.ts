@@ -13,6 +13,8 @@ import { OBSERVER_DIR, OBSERVER_ENV, observerState } from "../sbom/link-observer
 import { imageState } from "./image-stage.js";
 
 export interface GraphInputs {
+  /** The build stage's root before its first command: the build image, on the stage platform. */
+  base: State;
   /** The build context, already filtered by .dockerignore. */
   context: State;
   /** The manifest as a source file, so failing steps print their lines. */
@@ -35,7 +37,7 @@ export interface BuildGraph {
 }
 
 /**
- * The whole build as LLB: base image → packages (own cached step) → build commands with
+ * The whole build as LLB: base (the build image) → packages (own cached step) → build commands with
  * the context mounted and a fresh output directory → scratch stage with the artifacts.
  * Pure: the same plan gives the same graph, byte for byte once marshalled.
  */
@@ -44,10 +46,7 @@ export function buildGraph(plan: BuildPlan, inputs: GraphInputs): BuildGraph {
     source: inputs.source,
     ranges: [{ start: { line: span.line }, end: { line: span.endLine } }],
   });
-  let root = image(plan.baseImage, {
-    platform: plan.stagePlatform,
-    resolveMode: plan.imageResolveMode,
-  }).withPlatform(plan.stagePlatform);
+  let root = inputs.base;
   let src = inputs.context;
   let toolRoot = root;
   let out = scratch();
@@ -98,6 +97,14 @@ export function buildGraph(plan: BuildPlan, inputs: GraphInputs): BuildGraph {
     },
   );
   return { output: out, image: finalImage, buildRoot: root, sources: src, ...(links ? { links } : {}) };
+}
+
+/** The registry image the plan names (pinned to its digest when resolved), on the stage platform. */
+export function registryBase(plan: BuildPlan): State {
+  return image(plan.baseImage, {
+    platform: plan.stagePlatform,
+    resolveMode: plan.imageResolveMode,
+  }).withPlatform(plan.stagePlatform);
 }
 
 /** Cache and secret mounts of one command; secrets never enter a layer or the LLB as data. */

@@ -27,8 +27,8 @@ export interface ImageConfig {
 export interface ConfigOptions {
   /** `label:*` frontend opts (docker buildx build --label); they override the manifest's. */
   labels?: Record<string, string>;
-  /** The build image, recorded as provenance in the OCI base labels. */
-  base?: { name: string; digest: string };
+  /** The build image, recorded as provenance in the OCI base labels (only what is known of it). */
+  base?: { name?: string; digest?: string };
   /** From buildx's git detection (`vcs:source`, `vcs:revision` opts). */
   source?: string;
   revision?: string;
@@ -45,10 +45,8 @@ export function imageConfig(m: Manifest, plan: BuildPlan, opts: ConfigOptions = 
   if (opts.source) oci.push(["org.opencontainers.image.source", opts.source]);
   if (opts.revision) oci.push(["org.opencontainers.image.revision", opts.revision]);
   if (created) oci.push(["org.opencontainers.image.created", created]);
-  if (opts.base) {
-    oci.push(["org.opencontainers.image.base.name", opts.base.name]);
-    if (opts.base.digest) oci.push(["org.opencontainers.image.base.digest", opts.base.digest]);
-  }
+  if (opts.base?.name) oci.push(["org.opencontainers.image.base.name", opts.base.name]);
+  if (opts.base?.digest) oci.push(["org.opencontainers.image.base.digest", opts.base.digest]);
   // Automatic labels first, then the manifest's, then --label: the most explicit wins.
   const labels = sorted([...oci, ...img.labels, ...Object.entries(opts.labels ?? {})]);
   // Built key by key so the JSON keeps Docker's familiar order (User, ExposedPorts, Env, ...).

@@ -40,8 +40,11 @@ export interface StaticLinks {
 
 /** Everything gathered for one platform's SBOM. */
 export interface SbomEvidence {
-  /** The build stage's image as the manifest names it (after named-context replacement) and its digest when known. */
-  buildImage: { name: string; digest?: string };
+  /**
+   * The build stage's image as the manifest names it (after named-context replacement) and its
+   * digest when known; `source` says what it is when it is a named context rather than a registry image.
+   */
+  buildImage: { name: string; digest?: string; source?: string };
   installed: InstalledPackage[];
   links: StaticLinks[];
 }

@@ -54,16 +54,17 @@ export function spdxDocument(input: DocumentInput): Record<string, unknown> {
   });
 
   const buildImageId = "SPDXRef-BuildImage";
-  const digest = evidence.buildImage.digest;
+  const { digest, source } = evidence.buildImage;
+  // A purl names a registry repository: only a registry image has one.
+  const purl =
+    digest && !source ? { externalRefs: [purlRef(ociPurl(evidence.buildImage.name, digest))] } : {};
   addPackage(buildImageId, {
     name: evidence.buildImage.name,
     downloadLocation: "NOASSERTION",
     filesAnalyzed: false,
     primaryPackagePurpose: "CONTAINER",
-    ...(digest
-      ? { checksums: [checksum(digest)], externalRefs: [purlRef(ociPurl(evidence.buildImage.name, digest))] }
-      : {}),
-    comment: "the build stage's image",
+    ...(digest ? { checksums: [checksum(digest)], ...purl } : {}),
+    comment: source ? `the build stage's root filesystem: ${source}` : "the build stage's image",
   });
   relationships.push({
     spdxElementId: buildImageId,

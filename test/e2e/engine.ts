@@ -59,8 +59,17 @@ export interface BuildRun {
 
 /** `docker buildx build` with plain progress; output is stdout and stderr together. */
 export function buildx(args: string[], cwd: string): BuildRun {
+  return buildxCommand("build", args, cwd);
+}
+
+/** `docker buildx bake` with plain progress in `cwd` (which holds docker-bake.hcl). */
+export function bake(targets: string[], cwd: string): BuildRun {
+  return buildxCommand("bake", targets, cwd);
+}
+
+function buildxCommand(command: "build" | "bake", args: string[], cwd: string): BuildRun {
   const start = performance.now();
-  const r = spawnSync(DOCKER, ["buildx", "build", "--progress=plain", ...args], {
+  const r = spawnSync(DOCKER, ["buildx", command, "--progress=plain", ...args], {
     cwd,
     encoding: "utf8",
     maxBuffer: 64 << 20,

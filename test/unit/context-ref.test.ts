@@ -28,7 +28,21 @@ const bake = JSON.parse(
 describe("named contexts as the engine sends them", () => {
   it("reads buildx bake's target:gen, forwarded by the builtin frontend, as a frontend input", () => {
     const named = config(bake.bake ?? {}).namedContexts;
-    expect([...named]).toEqual([["gen", { kind: "input", ref: "0-gen" }]]);
+    expect([...named]).toEqual([
+      ["gen", { kind: "input", ref: "0-gen", imageConfig: expect.any(Uint8Array) }],
+    ]);
+    // input-metadata:0-gen carries gen's image config (a FROM scratch image: the default PATH only)
+    const image = JSON.parse(Buffer.from(named.get("gen")?.imageConfig ?? []).toString());
+    expect(image).toMatchObject({ os: "linux", config: { Env: [expect.stringMatching(/^PATH=/)] } });
+  });
+
+  it("refuses input-metadata that is not the JSON map the forwarder sends", () => {
+    expect(() => config({ "context:gen": "input:0-gen", "input-metadata:0-gen": "{not json" })).toThrow(
+      /input-metadata:0-gen: not JSON/,
+    );
+    expect(
+      config({ "context:gen": "input:0-gen", "input-metadata:0-gen": "{}" }).namedContexts.get("gen"),
+    ).toEqual({ kind: "input", ref: "0-gen" });
   });
 });
 

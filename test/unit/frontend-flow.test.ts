@@ -260,6 +260,42 @@ describe("frontend flow against a fake LLBBridge", () => {
     expect(ids.filter((i) => i?.startsWith("local://"))).toEqual([]);
   });
 
+  it("builds on a bake target that replaces build.image: the input's state, its config from input-metadata", async () => {
+    // What the engine sent when a bake target (FROM the toolchain + ENV SK_BASE=from-bake)
+    // replaced alpine:3.22, and the names its Inputs() answered; here it replaces this manifest's image.
+    const bake = JSON.parse(readFileSync(new URL("./fixtures/bake-input-opts.json", import.meta.url), "utf8"))
+      .bakeBuildImage as Record<string, string>;
+    const names = JSON.parse(
+      readFileSync(new URL("./fixtures/bake-input-names.json", import.meta.url), "utf8"),
+    ).bakeBuildImage as string[];
+    const input = pb.Definition.decode(llb.marshal(llb.image("scratchkit/toolchain:bookworm")).bytes);
+    const { "context:alpine:3.22": value = "", ...opts } = bake;
+    const { outcome, solves } = await run(bridge, {
+      opts: { ...opts, "context:scratchkit/toolchain:bookworm": value },
+      inputs: Object.fromEntries(names.map((n) => [n, input])),
+    });
+    expect(outcome.result.ref?.id).toBe("image");
+    const output = describeDef(
+      solves.find((s) => describeDef(s.Definition ?? {}).execs.length > 0)?.Definition ?? {},
+    );
+    // the input as it came, not the registry image resolved and pinned
+    expect(output.sources.map((s) => s.identifier)).toEqual([
+      "docker-image://docker.io/scratchkit/toolchain:bookworm",
+      "local://context",
+    ]);
+    // the env of the input's image config (input-metadata), not the registry image's
+    const compile = output.execs.at(-1);
+    expect(compile?.meta?.env?.slice(0, 2)).toEqual([
+      "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+      "SK_BASE=from-bake",
+    ]);
+    expect(compile?.meta?.env).not.toContain("LANG=C");
+    const config = JSON.parse(
+      new TextDecoder().decode(outcome.result.metadata?.["containerimage.config"] as Uint8Array),
+    );
+    expect(Object.keys(config.config.Labels).filter((k: string) => k.includes(".base."))).toEqual([]);
+  });
+
   it("reads the manifest, builds, verifies by ranged reads, then returns the image with its config", async () => {
     const { outcome, reads, dirReads, events, solves } = await run(bridge);
     expect(outcome.result.ref?.id).toBe("image");

@@ -170,6 +170,18 @@ describe("gateway protocol over the stdio transport", () => {
       SessionID: "sess",
     });
 
+    // An OCI layout's image (an oci-layout:// named context) is looked up in the session's store.
+    await client.resolveImageConfig("docker.io/library/alpine:3.22@sha256:ab", {
+      sessionId: "sess",
+      ociLayoutStore: "store-1",
+    });
+    expect(fake.calls.ResolveImageConfig?.[1]).toMatchObject({
+      ResolverType: 1,
+      StoreID: "store-1",
+      SessionID: "sess",
+    });
+    expect(fake.calls.ResolveImageConfig?.[0]).toMatchObject({ ResolverType: 0, StoreID: "" });
+
     const inputs = await client.inputs();
     expect(Object.keys(inputs)).toEqual(["dockerfile"]);
     await client.warn({ digest: "sha256:op", level: 1, short: Buffer.from("careful"), ranges: [] });

@@ -133,6 +133,39 @@ describe("the SPDX document", () => {
     for (const r of possible) expect(r.comment).toMatch(/possible contributor/);
   });
 
+  it("describes a named context build root for what it is: a registry purl only for a registry image", () => {
+    const entry = (buildImage: SbomEvidence["buildImage"]) =>
+      (
+        spdxDocument({
+          name: "x",
+          platform: "linux/amd64",
+          files: [],
+          evidence: { buildImage, installed: [], links: [] },
+        }) as { packages: Array<Record<string, unknown>> }
+      ).packages.find((p) => p.SPDXID === "SPDXRef-BuildImage");
+    const layout = entry({
+      name: "alpine:3.22",
+      digest: "sha256:abcd",
+      source: "the named context alpine:3.22 (oci-layout://store@sha256:abcd), not a registry image",
+    });
+    expect(layout).toMatchObject({
+      name: "alpine:3.22",
+      checksums: [{ algorithm: "SHA256", checksumValue: "abcd" }],
+      comment:
+        "the build stage's root filesystem: the named context alpine:3.22 (oci-layout://store@sha256:abcd), not a registry image",
+    });
+    expect(layout?.externalRefs).toBeUndefined();
+    const rootfs = entry({
+      name: "alpine:3.22",
+      source: "the named context alpine:3.22 (local:rootfs), not a registry image",
+    });
+    expect(rootfs?.checksums).toBeUndefined();
+    expect(rootfs?.comment).toContain("(local:rootfs)");
+    expect(
+      entry({ name: "docker.io/library/alpine:3.22", digest: "sha256:abcd" })?.externalRefs,
+    ).toHaveLength(1);
+  });
+
   it("gives files whose paths spell the same ID distinct SPDX IDs", () => {
     const d = spdxDocument({
       name: "x",
