@@ -38,7 +38,7 @@ describe("the c and c++ presets' recipe", () => {
       if (typeof r === "string") throw new Error(r);
       expect(r.packages).toEqual(packages);
       expect(r.cache).toEqual([CCACHE]);
-      expect(Object.fromEntries(r.env).CCACHE_DIR).toBe(CCACHE_DIR);
+      expect(Object.fromEntries(r.env)).toMatchObject({ CCACHE_DIR, CCACHE_DEPEND: "1" });
       expect(r.run).toHaveLength(1);
       const run = r.run[0] ?? "";
       expect(run).toContain("command -v ccache");
@@ -123,9 +123,9 @@ function sandbox(withCcache: boolean) {
   tool(
     "cc",
     `echo "cc $*" >> "${root}/calls"
-out=; prev=; for a; do [ "$prev" = -o ] && out=$a; prev=$a; done
+out=; src=; prev=; for a; do [ "$prev" = -o ] && out=$a; [ "$a" = -o ] && src=$prev; prev=$a; done
 case " $* " in
-*" -c "*) src=$(for a; do :; done; echo "$a"); : > "${root}/running.$$"
+*" -c "*) : > "${root}/running.$$"
   n=0; while [ "$(ls "${root}" | grep -c '^running\\.')" -lt 2 ] && [ $n -lt 50 ]; do sleep 0.1; n=$((n+1)); done
   [ $n -lt 50 ] && echo met >> "${root}/parallel"
   cat "$src" > "$out"; sleep 0.2; rm -f "${root}/running.$$" ;;
@@ -137,7 +137,7 @@ esac
   if (withCcache)
     tool(
       "ccache",
-      `src=$(for a; do :; done; echo "$a"); key=$(sha256sum < "$src" | cut -c1-16)
+      `src=; prev=; for a; do [ "$a" = -o ] && src=$prev; prev=$a; done; key=$(sha256sum < "$src" | cut -c1-16)
 if [ -e "$CCACHE_DIR/$key" ]; then r=direct_cache_hit; else r=cache_miss; : > "$CCACHE_DIR/$key"; fi
 printf '# %s\\n%s\\n' "$src" "$r" >> "$CCACHE_STATSLOG"
 echo "ccache $*" >> "${root}/calls"
@@ -188,9 +188,10 @@ describe("the c preset's script, run", () => {
     const r = s.run();
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toContain(`preset c: ccache: 0 of ${sorted.length} compiles were cache hits`);
-    const compiles = s.calls().filter((c) => c.startsWith("ccache cc -Os -c -o "));
-    expect(compiles.map((c) => c.replace(/^.* /, "")).sort()).toEqual(
-      sorted.map((f) => f.replace(/^.* /, "")).sort(),
+    // `$CC $CFLAGS -MD -c SOURCE -o OBJECT`: -MD feeds ccache's depend mode.
+    const compiles = s.calls().filter((c) => c.startsWith("ccache cc -Os -MD -c ./"));
+    expect(compiles.map((c) => c.replace(/^ccache cc -Os -MD -c (.*) -o [^ ]*$/, "$1")).sort()).toEqual(
+      [...sorted].sort(),
     );
     expect(existsSync(join(s.root, "parallel"))).toBe(true);
     expect(existsSync(join(s.src, "pwned"))).toBe(false);
@@ -217,7 +218,7 @@ describe("the c preset's script, run", () => {
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toContain("preset c: the build image has no ccache: compiling without a cache");
     expect(r.stdout).not.toMatch(/cache hits/);
-    expect(s.calls().filter((c) => c.startsWith("cc -Os -c -o "))).toHaveLength(sorted.length);
+    expect(s.calls().filter((c) => c.startsWith("cc -Os -MD -c "))).toHaveLength(sorted.length);
     expect(readFileSync(join(s.out, "app"), "utf8")).toBe(sorted.map((f) => files[f.slice(2)]).join(""));
   });
 
