@@ -221,7 +221,8 @@ describe.skipIf(problem !== undefined)("--sbom=true", () => {
   it("still observes the c preset's link (objects compiled through ccache, one link through gcc)", async () => {
     const t = tag("preset-c");
     const dir = context({
-      "main.c": '#include <stdio.h>\nint twice(int);\nint main(void) { printf("%d\\n", twice(21)); }\n',
+      // A fresh source each run: the build step runs (and prints its ccache line) every time.
+      "main.c": `/* ${Date.now()} */\n#include <stdio.h>\nint twice(int);\nint main(void) { printf("%d\\n", twice(21)); }\n`,
       "twice.c": "int twice(int x) { return 2 * x; }\n",
       "scratchkit.yaml": manifest(
         "preset: c",

@@ -144,7 +144,7 @@ echo "ccache $*" >> "${root}/calls"
 exec "$@"
 `,
     );
-  const run = () => {
+  const run = (cc = "cc") => {
     const script = compileLinkScript({
       preset: "c",
       compiler: "CC",
@@ -155,10 +155,17 @@ exec "$@"
     return spawnSync("/bin/sh", ["-c", script], {
       cwd: src,
       encoding: "utf8",
-      env: { PATH: bin, CC: "cc", CFLAGS: "-Os", CCACHE_DIR: cache },
+      env: { PATH: bin, CC: cc, CFLAGS: "-Os", CCACHE_DIR: cache },
     });
   };
-  return { root, src, out, run, calls: () => readFileSync(join(root, "calls"), "utf8").trim().split("\n") };
+  return {
+    root,
+    bin,
+    src,
+    out,
+    run,
+    calls: () => readFileSync(join(root, "calls"), "utf8").trim().split("\n"),
+  };
 }
 
 describe("the c preset's script, run", () => {
@@ -209,6 +216,18 @@ describe("the c preset's script, run", () => {
     expect(again.stdout).toContain(
       `preset c: ccache: ${sorted.length - 1} of ${sorted.length} compiles were cache hits`,
     );
+  });
+
+  it("wraps whatever CC names: a cross build's triple compiler compiles and links", () => {
+    const s = sandbox(true);
+    write(s.src);
+    symlinkSync(join(s.bin, "cc"), join(s.bin, "aarch64-linux-musl-gcc"));
+    const r = s.run("aarch64-linux-musl-gcc");
+    expect(r.status, r.stderr).toBe(0);
+    expect(s.calls().filter((c) => c.startsWith("ccache aarch64-linux-musl-gcc -Os -MD -c "))).toHaveLength(
+      sorted.length,
+    );
+    expect(readFileSync(join(s.out, "app"), "utf8")).toBe(sorted.map((f) => files[f.slice(2)]).join(""));
   });
 
   it("compiles without ccache when the image has none, and says so", () => {
