@@ -21,6 +21,7 @@ import { CCACHE_DIR, compileLinkScript } from "../../src/plan/compile-link.js";
 import { loadManifest } from "../../src/plan/manifest.js";
 import { presetRecipe } from "../../src/plan/preset.js";
 
+const AMD64 = { os: "linux", architecture: "amd64" };
 const CCACHE = { path: "/root/.cache/ccache", id: "scratchkit-ccache", sharing: "shared" };
 
 describe("the c and c++ presets' recipe", () => {
@@ -76,8 +77,6 @@ describe("the c and c++ presets' recipe", () => {
     expect(run.build.run.map((r) => [r.command.value, r.cache])).toEqual([["make", []]]);
   });
 });
-
-const AMD64 = { os: "linux", architecture: "amd64" };
 
 /** The tools the script needs from the host, and nothing else (no host ccache can sneak in). */
 const HOST_TOOLS = [
