@@ -195,6 +195,7 @@ describe("presets", () => {
       ["CC", "cc"],
       ["CFLAGS", "-Os"],
       ["CCACHE_DIR", "/root/.cache/ccache"],
+      ["CCACHE_DEPEND", "1"],
     ]);
     // One command: each source compiled (through ccache), then one static link (preset-compile.test.ts).
     expect(m.build.run).toHaveLength(1);
@@ -238,6 +239,7 @@ describe("presets", () => {
       CC: "musl-gcc",
       CFLAGS: "-O2",
       CCACHE_DIR: "/root/.cache/ccache",
+      CCACHE_DEPEND: "1",
     });
   });
 
