@@ -112,6 +112,21 @@ export function parseRawJson(text: string): Vertex[] {
   return [...byDigest.values()];
 }
 
+/** What the build's steps printed (rawjson `logs` entries, in order), as text. */
+export function stepLogs(text: string): string {
+  let out = "";
+  for (const line of text.split("\n")) {
+    if (!line.startsWith("{")) continue;
+    try {
+      const msg = JSON.parse(line) as { logs?: Array<{ data?: string }> };
+      for (const l of msg.logs ?? []) out += Buffer.from(l.data ?? "", "base64").toString("utf8");
+    } catch {
+      // not a progress line
+    }
+  }
+  return out;
+}
+
 let logOffset = 0;
 
 /** Size of the daemon log now: builds read only what was written after it. */

@@ -3,7 +3,8 @@
 # reachable, so nothing can be pulled: every image is made here.
 #
 #   scratchkit/toolchain:bookworm  Debian bookworm minbase + gcc, libc6-dev,
-#                                  musl-tools, binutils, file, ca-certificates;
+#                                  musl-tools, binutils, file, ca-certificates,
+#                                  ccache;
 #                                  an index for linux/amd64 and linux/arm64
 #                                  (mmdebstrap per architecture, arm64 through
 #                                  qemu, then one multi-platform FROM scratch build)
@@ -42,7 +43,8 @@ HOST_NPM_DIR="${SCRATCHKIT_HOST_NPM_DIR:-/usr/lib/node_modules/npm}"
 # SELF_SIGNED_CERT_IN_CHAIN.
 HOST_LOCAL_CAS="/usr/local/share/ca-certificates"
 # ca-certificates: for https inside builds (npm registry, apt over https).
-TOOLCHAIN_INCLUDE="gcc,libc6-dev,musl-tools,binutils,file,ca-certificates"
+# ccache: the c/c++ presets compile through it when the image has it (package-manager none).
+TOOLCHAIN_INCLUDE="gcc,libc6-dev,musl-tools,binutils,file,ca-certificates,ccache"
 # Debian architectures of the toolchain index.
 TOOLCHAIN_ARCHES=(amd64 arm64)
 IMAGE_PATH_ENV="PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"

@@ -1,4 +1,5 @@
 import type { CacheMount, PackageManager, PresetName } from "../manifest/types.js";
+import { CCACHE_ENV, CCACHE_MOUNT, compileLinkScript } from "./compile-link.js";
 
 type Pairs = Array<[string, string]>;
 
@@ -23,29 +24,33 @@ export interface Preset {
 
 const cache = (path: string, id: string): CacheMount => ({ path, id, sharing: "shared" });
 const onEvery = <T>(value: T): Record<PackageManager, T> => ({ apk: value, apt: value, none: value });
-const cEnv = (cc: string): Pairs => [
-  ["CC", cc],
-  ["CFLAGS", "-Os"],
-];
+const cEnv = (cc: string): Pairs => [["CC", cc], ["CFLAGS", "-Os"], ...CCACHE_ENV];
 
 export const PRESETS: Readonly<Record<PresetName, Preset>> = {
+  // Each source compiled on its own, in parallel, through ccache (kept in a cache mount) when
+  // the image has it (package-manager none: only then), then one link (compile-link.ts).
   c: {
-    packages: { apk: ["gcc", "musl-dev"], apt: ["gcc", "musl-tools"], none: [] },
+    packages: { apk: ["gcc", "musl-dev", "ccache"], apt: ["gcc", "musl-tools", "ccache"], none: [] },
     // Debian's glibc cannot link NSS users fully static; musl-gcc wraps gcc with musl.
     env: { apk: cEnv("cc"), apt: cEnv("musl-gcc"), none: cEnv("musl-gcc") },
-    run: (_, out) => [`$CC $CFLAGS -static -s -o ${out} $(find . -name '*.c' | sort)`],
-    cache: [],
+    run: (_, out) => [
+      compileLinkScript({ preset: "c", compiler: "CC", flags: "CFLAGS", patterns: ["*.c"], out }),
+    ],
+    cache: [CCACHE_MOUNT],
   },
   "c++": {
-    packages: { apk: ["g++", "musl-dev"], apt: ["g++"], none: [] },
-    env: onEvery<Pairs>([
-      ["CXX", "g++"],
-      ["CXXFLAGS", "-Os"],
-    ]),
+    packages: { apk: ["g++", "musl-dev", "ccache"], apt: ["g++", "ccache"], none: [] },
+    env: onEvery<Pairs>([["CXX", "g++"], ["CXXFLAGS", "-Os"], ...CCACHE_ENV]),
     run: (_, out) => [
-      `$CXX $CXXFLAGS -static -s -o ${out} $(find . \\( -name '*.cpp' -o -name '*.cc' -o -name '*.cxx' \\) | sort)`,
+      compileLinkScript({
+        preset: "c++",
+        compiler: "CXX",
+        flags: "CXXFLAGS",
+        patterns: ["*.cpp", "*.cc", "*.cxx"],
+        out,
+      }),
     ],
-    cache: [],
+    cache: [CCACHE_MOUNT],
   },
   go: {
     packages: { apk: ["go"], apt: ["golang-go"], none: [] },

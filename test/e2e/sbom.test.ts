@@ -218,6 +218,27 @@ describe.skipIf(problem !== undefined)("--sbom=true", () => {
     );
   });
 
+  it("still observes the c preset's link (objects compiled through ccache, one link through gcc)", async () => {
+    const t = tag("preset-c");
+    const dir = context({
+      // A fresh source each run: the build step runs (and prints its ccache line) every time.
+      "main.c": `/* ${Date.now()} */\n#include <stdio.h>\nint twice(int);\nint main(void) { printf("%d\\n", twice(21)); }\n`,
+      "twice.c": "int twice(int x) { return 2 * x; }\n",
+      "scratchkit.yaml": manifest(
+        "preset: c",
+        "name: hello",
+        "build:",
+        `  image: ${TOOLCHAIN}`,
+        // apt: ccache is installed whatever the toolchain image holds.
+        "  package-manager: apt",
+      ),
+    });
+    const r = buildx(["--network=host", "--sbom=true", "-f", "scratchkit.yaml", "-t", t, "--load", "."], dir);
+    expect(r.code, r.output).toBe(0);
+    expect(r.output).toMatch(/preset c: ccache: \d of 2 compiles were cache hits/);
+    expect(staticLinksOf(await sbomOf(t), "/hello")).toContain("musl-dev");
+  });
+
   it("lists a go-preset program's modules (Go build info read from the binary) as STATIC_LINK", async () => {
     const t = tag("go");
     const dir = context({

@@ -190,22 +190,24 @@ describe("presets", () => {
   it("makes hello.c three lines: preset, name, and nothing else", () => {
     const m = parse("# syntax=scratchkit/frontend:dev\npreset: c\nname: hello\n");
     expect(m.build.image.value).toMatch(/^alpine:/);
-    expect(m.build.packages.map((p) => p.value)).toEqual(["gcc", "musl-dev"]);
+    expect(m.build.packages.map((p) => p.value)).toEqual(["gcc", "musl-dev", "ccache"]);
     expect(m.build.env).toEqual([
       ["CC", "cc"],
       ["CFLAGS", "-Os"],
+      ["CCACHE_DIR", "/root/.cache/ccache"],
+      ["CCACHE_DEPEND", "1"],
     ]);
-    expect(m.build.run.map((r) => r.command.value)).toEqual([
-      "$CC $CFLAGS -static -s -o /out/hello $(find . -name '*.c' | sort)",
-    ]);
+    // One command: each source compiled (through ccache), then one static link (preset-compile.test.ts).
+    expect(m.build.run).toHaveLength(1);
+    expect(m.build.run[0]?.command.value).toContain("$CC $CFLAGS -static -s -o /out/hello");
     expect(m.targets[0]?.artifacts.map((a) => a.dest)).toEqual(["/hello"]);
     expect(m.targets[0]?.image.entrypoint).toEqual(["/hello"]);
   });
 
   it.each([
-    ["c", "apk", ["gcc", "musl-dev"], /-static/],
-    ["c", "apt", ["gcc", "musl-tools"], /-static/],
-    ["c++", "apk", ["g++", "musl-dev"], /-static/],
+    ["c", "apk", ["gcc", "musl-dev", "ccache"], /-static/],
+    ["c", "apt", ["gcc", "musl-tools", "ccache"], /-static/],
+    ["c++", "apk", ["g++", "musl-dev", "ccache"], /-static/],
     ["go", "apk", ["go"], /go build/],
     ["rust", "apk", ["cargo"], /cargo build --release/],
     ["zig", "apk", ["zig"], /native-linux-musl/],
@@ -232,8 +234,13 @@ describe("presets", () => {
     const m = parse(
       "preset: c\nname: hello\nbuild:\n  image: scratchkit/toolchain:bookworm\n  package-manager: apt\n  packages: [make]\n  env: {CFLAGS: -O2}\n",
     );
-    expect(m.build.packages.map((p) => p.value)).toEqual(["gcc", "musl-tools", "make"]);
-    expect(Object.fromEntries(m.build.env)).toEqual({ CC: "musl-gcc", CFLAGS: "-O2" });
+    expect(m.build.packages.map((p) => p.value)).toEqual(["gcc", "musl-tools", "ccache", "make"]);
+    expect(Object.fromEntries(m.build.env)).toEqual({
+      CC: "musl-gcc",
+      CFLAGS: "-O2",
+      CCACHE_DIR: "/root/.cache/ccache",
+      CCACHE_DEPEND: "1",
+    });
   });
 
   it("rejects an unknown preset, a preset without a name, and zig on Debian", () => {
