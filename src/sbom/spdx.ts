@@ -32,15 +32,27 @@ export function spdxDocument(input: DocumentInput): Record<string, unknown> {
   const { evidence } = input;
   const packages: Record<string, unknown>[] = [];
   const relationships: Relationship[] = [];
-  const seen = new Set<string>();
-  const addPackage = (id: string, pkg: Record<string, unknown>) => {
-    if (seen.has(id)) return;
-    seen.add(id);
-    packages.push({ SPDXID: id, ...pkg });
+  const ids = new SpdxIds();
+  /** The package's ID; it is listed the first time its key (what it is) comes. */
+  const addPackage = (key: string, base: string, pkg: Record<string, unknown>): string => {
+    const { id, fresh } = ids.of(key, base);
+    if (fresh) packages.push({ SPDXID: id, ...pkg });
+    return id;
   };
+  const addInstalled = (p: InstalledPackage) =>
+    addPackage(
+      `installed\0${p.manager}\0${p.name}\0${p.arch}`,
+      `SPDXRef-Package-${p.manager}-${idPart(p.name)}-${idPart(p.arch)}`,
+      installedPackage(p),
+    );
+  const addModule = (m: SourceModule) =>
+    addPackage(
+      `module\0${m.ecosystem}\0${m.name}\0${m.version}`,
+      `SPDXRef-Package-${m.ecosystem}-${idPart(m.name)}-${idPart(m.version)}`,
+      sourceModule(m),
+    );
 
-  const imageId = "SPDXRef-Image";
-  addPackage(imageId, {
+  const imageId = addPackage("image", "SPDXRef-Image", {
     name: input.name,
     downloadLocation: "NOASSERTION",
     filesAnalyzed: false,
@@ -53,12 +65,11 @@ export function spdxDocument(input: DocumentInput): Record<string, unknown> {
     relatedSpdxElement: imageId,
   });
 
-  const buildImageId = "SPDXRef-BuildImage";
   const { digest, source } = evidence.buildImage;
   // A purl names a registry repository: only a registry image has one.
   const purl =
     digest && !source ? { externalRefs: [purlRef(ociPurl(evidence.buildImage.name, digest))] } : {};
-  addPackage(buildImageId, {
+  const buildImageId = addPackage("build-image", "SPDXRef-BuildImage", {
     name: evidence.buildImage.name,
     downloadLocation: "NOASSERTION",
     filesAnalyzed: false,
@@ -73,8 +84,7 @@ export function spdxDocument(input: DocumentInput): Record<string, unknown> {
   });
 
   for (const p of evidence.installed) {
-    const id = packageId(p);
-    addPackage(id, installedPackage(p));
+    const id = addInstalled(p);
     relationships.push({
       spdxElementId: id,
       relationshipType: "CONTAINED_BY",
@@ -84,13 +94,8 @@ export function spdxDocument(input: DocumentInput): Record<string, unknown> {
 
   const files = [...input.files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   const fileIds = new Map<string, string>();
-  const taken = new Set<string>();
   const spdxFiles = files.map((f) => {
-    // "/a/b" and "/a-b" spell the same ID: later ones get a counter (files are sorted, so stable).
-    const base = `SPDXRef-File-${idPart(f.path)}`;
-    let id = base;
-    for (let n = 2; taken.has(id); n++) id = `${base}-${n}`;
-    taken.add(id);
+    const { id } = ids.of(`file\0${f.path}`, `SPDXRef-File-${idPart(f.path)}`);
     fileIds.set(f.path, id);
     relationships.push({ spdxElementId: imageId, relationshipType: "CONTAINS", relatedSpdxElement: id });
     return { SPDXID: id, fileName: f.path, checksums: [{ algorithm: "SHA256", checksumValue: f.sha256 }] };
@@ -104,8 +109,7 @@ export function spdxDocument(input: DocumentInput): Record<string, unknown> {
       ? "possible contributor: the link could not be observed (custom build command); every installed -dev/-static package is listed"
       : `observed: ${link.evidence}`;
     for (const p of link.packages) {
-      const id = packageId(p);
-      addPackage(id, installedPackage(p));
+      const id = addInstalled(p);
       relationships.push({
         spdxElementId: id,
         relationshipType: unobserved ? "OTHER" : "STATIC_LINK",
@@ -114,8 +118,7 @@ export function spdxDocument(input: DocumentInput): Record<string, unknown> {
       });
     }
     for (const m of link.modules) {
-      const id = moduleId(m);
-      addPackage(id, sourceModule(m));
+      const id = addModule(m);
       relationships.push({
         spdxElementId: id,
         relationshipType: "STATIC_LINK",
@@ -137,6 +140,27 @@ export function spdxDocument(input: DocumentInput): Record<string, unknown> {
     creationInfo: { created, creators: ["Tool: scratchkit"] },
     ...body,
   };
+}
+
+/**
+ * SPDX IDs by what they name. Different names can spell the same ID ("/a/b" and "/a-b", Go
+ * modules github.com/a/b-c and github.com/a-b/c): a later one gets a counter, so no element
+ * is dropped or merged into another. Inputs come in a fixed order, so the IDs are stable.
+ */
+class SpdxIds {
+  private readonly byKey = new Map<string, string>();
+  private readonly taken = new Set<string>();
+
+  /** The ID of `key` (`fresh` the first time it is asked for), `base` when still free. */
+  of(key: string, base: string): { id: string; fresh: boolean } {
+    const known = this.byKey.get(key);
+    if (known) return { id: known, fresh: false };
+    let id = base;
+    for (let n = 2; this.taken.has(id); n++) id = `${base}-${n}`;
+    this.taken.add(id);
+    this.byKey.set(key, id);
+    return { id, fresh: true };
+  }
 }
 
 function installedPackage(p: InstalledPackage): Record<string, unknown> {
@@ -175,14 +199,6 @@ function ociPurl(name: string, digest: string): string {
   const repo = name.replace(/[:@].*$/, "");
   const last = repo.split("/").pop() ?? repo;
   return `pkg:oci/${encodeURIComponent(last)}@${encodeURIComponent(digest)}?repository_url=${encodeURIComponent(repo)}`;
-}
-
-function packageId(p: InstalledPackage): string {
-  return `SPDXRef-Package-${p.manager}-${idPart(p.name)}-${idPart(p.arch)}`;
-}
-
-function moduleId(m: SourceModule): string {
-  return `SPDXRef-Package-${m.ecosystem}-${idPart(m.name)}-${idPart(m.version)}`;
 }
 
 /** SPDX IDs allow letters, digits, `.` and `-` only. */

@@ -180,6 +180,40 @@ describe("the SPDX document", () => {
     expect(new Set(ids).size).toBe(2);
   });
 
+  it("keeps modules whose names spell the same SPDX ID apart, each linked to the artifact", () => {
+    const mod = (name: string) => ({
+      ecosystem: "golang" as const,
+      name,
+      version: "v1.0.0",
+      purl: `pkg:golang/${name}@v1.0.0`,
+    });
+    const d = spdxDocument({
+      name: "x",
+      platform: "linux/amd64",
+      files: [{ path: "/app", sha256: "11".repeat(32) }],
+      evidence: {
+        buildImage: { name: "img" },
+        installed: [],
+        links: [
+          {
+            artifact: "/app",
+            evidence: "go-buildinfo",
+            packages: [],
+            modules: [mod("github.com/a/b-c"), mod("github.com/a-b/c")],
+          },
+        ],
+      },
+    }) as {
+      packages: Array<{ SPDXID: string; name: string }>;
+      relationships: Array<{ spdxElementId: string; relationshipType: string }>;
+    };
+    const modules = d.packages.filter((p) => p.name.startsWith("github.com/"));
+    expect(modules.map((p) => p.name)).toEqual(["github.com/a/b-c", "github.com/a-b/c"]);
+    expect(new Set(modules.map((p) => p.SPDXID)).size).toBe(2);
+    const linked = d.relationships.filter((r) => r.relationshipType === "STATIC_LINK");
+    expect(new Set(linked.map((r) => r.spdxElementId))).toEqual(new Set(modules.map((p) => p.SPDXID)));
+  });
+
   it("is the same bytes for the same inputs, and its namespace follows the content", () => {
     expect(JSON.stringify(doc("link-trace", 1))).toBe(JSON.stringify(doc("link-trace", 1)));
     const ns = (d: Record<string, unknown>) => d.documentNamespace;
