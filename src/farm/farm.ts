@@ -322,19 +322,15 @@ export class Farm {
       return this.finish(id, JobState.FAILED, { error }, "timed out", name);
     }
     const message = err instanceof Error ? err.message : String(err);
-    // The engine went away under the job (before or during its build): another engine runs it.
-    if (await this.engineDown(engine)) {
-      const job = this.get(id);
-      if ((job.attempts ?? 0) < this.d.config.maxAttempts) {
-        return this.requeue(
-          id,
-          `engine ${name} failed ${started ? "during" : "before"} the build (${firstLine(message)}): run again`,
-        );
-      }
-    }
-    // The engine's own store failed the build (not the manifest or a command): run it again.
-    if (isEngineFault(message) && (this.get(id).attempts ?? 0) < this.d.config.maxAttempts) {
-      return this.requeue(id, `engine ${name} failed the build itself (${firstLine(message)}): run again`);
+    // The engine went away under the job (before or during its build), or its own store failed
+    // the build (not the manifest or a command): the job runs again, on whichever engine is free.
+    const engineFailed = (await this.engineDown(engine))
+      ? `failed ${started ? "during" : "before"} the build`
+      : isEngineFault(message)
+        ? "failed the build itself"
+        : undefined;
+    if (engineFailed && (this.get(id).attempts ?? 0) < this.d.config.maxAttempts) {
+      return this.requeue(id, `engine ${name} ${engineFailed} (${firstLine(message)}): run again`);
     }
     const error: JobError = err instanceof EngineBuildError ? jobError(message, manifestText) : { message };
     this.emit(id, { error });
