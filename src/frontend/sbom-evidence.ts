@@ -48,7 +48,7 @@ export async function gatherSbomEvidence(input: GatherInput): Promise<SbomEviden
   const cargoLock = input.sources ? await readText(input.sources, "/Cargo.lock") : undefined;
   // Cargo.lock is the build's, not one artifact's: every non-Go artifact of the build gets its crates.
   const crates = cargoLock === undefined ? [] : parseCargoLock(cargoLock);
-  const links = input.artifacts.map((a, i): StaticLinks => {
+  const links = input.artifacts.map((a): StaticLinks => {
     const go = input.goBuildInfo?.get(a.image);
     if (go) return { artifact: a.image, evidence: "go-buildinfo", packages: [], modules: goModules(go) };
     const seen = records.filter((r) => linkedInto(r, a.built));

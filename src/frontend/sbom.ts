@@ -7,6 +7,7 @@ import { ElfError } from "../elf/reader.js";
 import { goFileKind } from "../gateway/file-mode.js";
 import type { FrontendClient, Ref } from "../gateway/frontend-client.js";
 import { marshal, mkfile, scratch } from "../llb/index.js";
+import type { Platform } from "../platform.js";
 import { type ImageFile, spdxDocument } from "../sbom/spdx.js";
 import type { PlatformSbom } from "./platform-result.js";
 import { type GatherInput, gatherSbomEvidence } from "./sbom-evidence.js";
@@ -18,7 +19,7 @@ export interface SbomInput extends GatherInput {
   /** The finished FROM scratch image: every regular file in it is listed with its SHA-256. */
   image: Ref;
   name: string;
-  platform: import("../platform.js").Platform;
+  platform: Platform;
   platformId: string;
   epoch?: number;
 }
@@ -64,8 +65,8 @@ async function imageFiles(
     }
   };
   await walk("/");
-  const files = out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-  return { files, goBuildInfo };
+  // spdxDocument orders the files itself.
+  return { files: out, goBuildInfo };
 }
 
 /** A file's Go build info; undefined when it is not Go (or not an ELF we can read). */

@@ -2,6 +2,7 @@
 // or the tar `docker save` writes on the containerd store), each platform's attestation
 // manifest (annotation vnd.docker.reference.type=attestation-manifest) holds in-toto
 // statements as layers; the SBOM is the one whose predicate type is https://spdx.dev/Document.
+import { formatPlatform } from "../platform.js";
 
 export const SPDX_PREDICATE = "https://spdx.dev/Document";
 
@@ -41,7 +42,7 @@ export async function attachedSboms(read: BlobReader): Promise<AttachedSbom[]> {
 async function sbomsOfIndex(index: Listing, read: BlobReader, seen: Set<string>): Promise<AttachedSbom[]> {
   const entries = index.manifests ?? [];
   const platformOf = new Map<string, string>();
-  for (const m of entries) if (m.platform) platformOf.set(m.digest, platformName(m.platform));
+  for (const m of entries) if (m.platform) platformOf.set(m.digest, formatPlatform(m.platform));
   const out: AttachedSbom[] = [];
   for (const m of entries) {
     if (seen.has(m.digest)) continue; // docker save lists the same index under several names
@@ -66,10 +67,6 @@ function isIndex(mediaType: string | undefined): boolean {
     mediaType === "application/vnd.oci.image.index.v1+json" ||
     mediaType === "application/vnd.docker.distribution.manifest.list.v2+json"
   );
-}
-
-function platformName(p: { os: string; architecture: string; variant?: string }): string {
-  return [p.os, p.architecture, p.variant].filter(Boolean).join("/");
 }
 
 function parse(bytes: Buffer, what: string): Listing {
