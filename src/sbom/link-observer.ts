@@ -1,7 +1,7 @@
 // Observing what a build's links pull in, without changing what they write: a directory
 // mounted into the build commands holds an `ld` that gcc's collect2 finds first through
 // COMPILER_PATH; it runs the real ld with -Map into the same directory. The map files are
-// read back after the build (gather.ts); nothing of it ships. Only for `--sbom=true`, and only
+// read back after the build (src/frontend/sbom-evidence.ts); nothing of it ships. Only for `--sbom=true`, and only
 // where the stage's own `ld` is the right linker (not cross builds).
 import { mkdir, type State, scratch } from "../llb/index.js";
 

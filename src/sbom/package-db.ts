@@ -1,6 +1,6 @@
 // The build image's installed packages, from its own package database: Debian's
 // /var/lib/dpkg/status (+ info/<pkg>.list for the files each owns) and Alpine's
-// /lib/apk/db/installed (packages and files in one). Pure parsers; reading is in gather.ts.
+// /lib/apk/db/installed (packages and files in one). Pure parsers; src/frontend/sbom-evidence.ts reads them.
 import type { InstalledPackage } from "./evidence.js";
 
 /** A package with the files it owns (absolute paths), for mapping linked files back to it. */
