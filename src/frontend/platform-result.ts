@@ -3,6 +3,7 @@
 // → `refs` keyed by platform id + `containerimage.config/<id>` each; `refs.platforms` always.
 import type { Result } from "../gateway/client.js";
 import { formatPlatform, normalizePlatform, type Platform } from "../platform.js";
+import { SPDX_PREDICATE } from "../sbom/spdx.js";
 
 /** One platform's finished image: its FROM scratch ref and its image config. */
 export interface PlatformImage {
@@ -19,9 +20,7 @@ export interface PlatformSbom {
   path: string;
 }
 
-// BuildKit's names (solver/result, in-toto): the predicate type makes its SBOM processor skip
-// its scanner; the reason marks the attestation as the SBOM.
-const SPDX_PREDICATE = "https://spdx.dev/Document";
+// BuildKit's name (solver/result): the reason marks the attestation as the SBOM.
 const REASON_KEY = "reason";
 
 // exptypes' metadata keys.

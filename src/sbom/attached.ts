@@ -3,8 +3,7 @@
 // manifest (annotation vnd.docker.reference.type=attestation-manifest) holds in-toto
 // statements as layers; the SBOM is the one whose predicate type is https://spdx.dev/Document.
 import { formatPlatform } from "../platform.js";
-
-export const SPDX_PREDICATE = "https://spdx.dev/Document";
+import { SPDX_PREDICATE } from "./spdx.js";
 
 /** Reads a blob by digest (`sha256:…`), or index.json for the layout's root. */
 export type BlobReader = (digest: string) => Promise<Buffer>;

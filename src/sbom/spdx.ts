@@ -4,6 +4,9 @@
 import { createHash } from "node:crypto";
 import type { InstalledPackage, SbomEvidence, SourceModule } from "./evidence.js";
 
+/** The in-toto predicate type of an SPDX document (BuildKit skips its own scanner on seeing it). */
+export const SPDX_PREDICATE = "https://spdx.dev/Document";
+
 /** A file the image ships, with its SHA-256 (hex). */
 export interface ImageFile {
   path: string;
