@@ -2,17 +2,27 @@
 // manifest read back (without unpacking) to check it before the job is accepted.
 import { once } from "node:events";
 import { createReadStream, createWriteStream } from "node:fs";
+import { open } from "node:fs/promises";
 import { normalize } from "node:path";
 import { PassThrough, type Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { createGunzip } from "node:zlib";
 import { extract } from "tar-stream";
+import { archiveKind, SNIFF_BYTES } from "../frontend/archive-sniff.js";
 
 export class UploadTooLarge extends Error {
   override readonly name = "UploadTooLarge";
   constructor(readonly limit: number) {
     super(`the uploaded context is larger than the farm's limit of ${limit} bytes`);
   }
+}
+
+/**
+ * The farm cannot check the manifest itself (it cannot reach the context, or the context is an
+ * archive it does not unpack); the engine may, so the build decides.
+ */
+export class ManifestUnchecked extends Error {
+  override readonly name = "ManifestUnchecked";
 }
 
 /** Writes chunks to file; throws UploadTooLarge past maxBytes. Resolves once the data is flushed and synced. */
@@ -50,12 +60,18 @@ function tarStream(file: string): Readable {
   return out;
 }
 
-/** One file's bytes from the tar (undefined when absent or larger than maxBytes). */
+/**
+ * One file's bytes from the tar, plain or gzipped (undefined when absent or larger than
+ * maxBytes). A bzip2 or xz tar, which the engine unpacks and Node cannot, is ManifestUnchecked.
+ */
 export async function readTarFile(
   file: string,
   path: string,
   maxBytes = 1 << 20,
 ): Promise<Buffer | undefined> {
+  const kind = archiveKind(await fileHead(file));
+  if (kind === "bzip2" || kind === "xz")
+    throw new ManifestUnchecked(`the context is a ${kind}-compressed tar, which the farm does not unpack`);
   const want = normalize(path.replace(/^\.\/+/, ""));
   const ex = extract();
   let found: Buffer | undefined;
@@ -75,4 +91,16 @@ export async function readTarFile(
   });
   await pipeline(tarStream(file), ex);
   return found;
+}
+
+/** A file's first bytes, as many as the archive sniff reads. */
+export async function fileHead(file: string): Promise<Uint8Array> {
+  const h = await open(file);
+  try {
+    const buf = Buffer.alloc(SNIFF_BYTES);
+    const { bytesRead } = await h.read(buf, 0, buf.length, 0);
+    return buf.subarray(0, bytesRead);
+  } finally {
+    await h.close();
+  }
 }

@@ -3,24 +3,20 @@
 // needs: one shallow git fetch (the manifest is read from the object store, nothing is
 // checked out), or the HTTP body under the upload size limit.
 import { execFile } from "node:child_process";
-import { mkdtemp, open, readFile, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, posix } from "node:path";
 import { Readable } from "node:stream";
 import { promisify } from "node:util";
+import { isArchive } from "../frontend/archive-sniff.js";
 import { parseRemoteContext } from "../gateway/context-ref.js";
-import { readTarFile, saveChunks } from "./context.js";
+import { fileHead, ManifestUnchecked, readTarFile, saveChunks } from "./context.js";
 
 const run = promisify(execFile);
 const FETCH_TIMEOUT_MS = 60_000;
 
 /** What the farm found: the manifest's bytes, or none (`missing` says why, for the user). */
 export type RemoteManifest = { bytes: Buffer } | { missing: string };
-
-/** The farm could not reach the context itself; the engine may, so the build decides. */
-export class ContextUnreachable extends Error {
-  override readonly name = "ContextUnreachable";
-}
 
 /** The manifest path inside the context's subdirectory; undefined when it leaves it. */
 function inside(subdir: string, manifest: string): string | undefined {
@@ -49,7 +45,7 @@ export async function gitManifest(url: string, manifest: string): Promise<Remote
       // `--` keeps a remote or ref that starts with "-" from being read as an option.
       await git(["fetch", "-q", "--depth", "1", "--no-tags", "--", g.remote, g.ref || "HEAD"]);
     } catch (err) {
-      throw new ContextUnreachable(`git fetch ${g.remote} ${g.ref || "HEAD"}: ${stderrOf(err)}`);
+      throw new ManifestUnchecked(`git fetch ${g.remote} ${g.ref || "HEAD"}: ${stderrOf(err)}`);
     }
     try {
       const { stdout } = await git(["cat-file", "blob", `FETCH_HEAD:${path}`]);
@@ -71,31 +67,19 @@ export async function httpManifest(url: string, manifest: string, maxBytes: numb
   try {
     res = await fetch(url, { signal: AbortSignal.timeout(FETCH_TIMEOUT_MS), redirect: "follow" });
   } catch (err) {
-    throw new ContextUnreachable(`GET ${url}: ${err instanceof Error ? err.message : String(err)}`);
+    throw new ManifestUnchecked(`GET ${url}: ${err instanceof Error ? err.message : String(err)}`);
   }
   if (!res.ok || !res.body) return { missing: `GET ${url} answered ${res.status} ${res.statusText}` };
   const dir = await mkdtemp(join(tmpdir(), "scratchkit-farm-http-"));
   const file = join(dir, "context");
   try {
     await saveChunks(Readable.fromWeb(res.body as never) as AsyncIterable<Uint8Array>, file, maxBytes);
-    if (!(await isArchive(file))) return { bytes: await readFile(file) };
+    // dockerui's sniff, as the frontend reads the same URL: an archive holds the manifest.
+    if (!isArchive(await fileHead(file))) return { bytes: await readFile(file) };
     const bytes = await readTarFile(file, manifest);
     return bytes ? { bytes } : { missing: `the archive at ${url} has no ${manifest}` };
   } finally {
     await rm(dir, { recursive: true, force: true });
-  }
-}
-
-/** gzip's magic bytes, or a tar header's "ustar" at offset 257. */
-async function isArchive(file: string): Promise<boolean> {
-  const h = await open(file);
-  try {
-    const head = Buffer.alloc(262);
-    const { bytesRead } = await h.read(head, 0, head.length, 0);
-    if (bytesRead >= 2 && head[0] === 0x1f && head[1] === 0x8b) return true;
-    return bytesRead >= 262 && head.subarray(257, 262).toString("latin1") === "ustar";
-  } finally {
-    await h.close();
   }
 }
 

@@ -6,10 +6,10 @@ import type { Logger } from "pino";
 import { decodeManifest, ManifestError, parseManifest } from "../manifest/index.js";
 import { authorized } from "./auth.js";
 import type { FarmConfig } from "./config.js";
-import { readTarFile, saveChunks, UploadTooLarge } from "./context.js";
+import { ManifestUnchecked, readTarFile, saveChunks, UploadTooLarge } from "./context.js";
 import { Farm, FarmError } from "./farm.js";
 import { jobError } from "./location.js";
-import { ContextUnreachable, gitManifest, httpManifest, type RemoteManifest } from "./remote-manifest.js";
+import { gitManifest, httpManifest, type RemoteManifest } from "./remote-manifest.js";
 import { builderService } from "./rpc.js";
 import { type BuildSpec, type Job, pb } from "./types.js";
 
@@ -75,25 +75,25 @@ function checkManifest(found: RemoteManifest, name: string): void {
   }
 }
 
-async function uploadManifest(tar: string, name: string): Promise<RemoteManifest> {
-  const bytes = await readTarFile(tar, name);
-  return bytes ? { bytes } : { missing: "the uploaded context does not have it" };
-}
-
-/** A git or HTTP context's manifest; undefined (no check) when the farm cannot reach it. */
-async function urlManifest(
+/** The context's manifest; undefined (no check) when the farm cannot check it itself. */
+async function contextManifest(
   spec: BuildSpec,
+  upload: string | undefined,
   name: string,
   maxBytes: number,
   log: Logger,
 ): Promise<RemoteManifest | undefined> {
   try {
+    if (upload) {
+      const bytes = await readTarFile(upload, name);
+      return bytes ? { bytes } : { missing: "the uploaded context does not have it" };
+    }
     return spec.gitUrl
       ? await gitManifest(spec.gitUrl, name)
       : await httpManifest(spec.httpUrl ?? "", name, maxBytes);
   } catch (err) {
-    if (!(err instanceof ContextUnreachable)) throw err;
-    log.warn({ err: err.message }, "farm: cannot fetch the context to check its manifest; the engine will");
+    if (!(err instanceof ManifestUnchecked)) throw err;
+    log.warn({ err: err.message }, "farm: cannot check the context's manifest itself; the engine will");
     return undefined;
   }
 }
@@ -151,11 +151,9 @@ export function builderHandlers(
               if (n.value.chunk) yield n.value.chunk;
           })();
           await saveChunks(chunks, upload, config.maxUploadBytes);
-          checkManifest(await uploadManifest(upload, manifestName), manifestName);
-        } else {
-          const found = await urlManifest(spec, manifestName, config.maxUploadBytes, log);
-          if (found) checkManifest(found, manifestName);
         }
+        const found = await contextManifest(spec, upload, manifestName, config.maxUploadBytes, log);
+        if (found) checkManifest(found, manifestName);
         const job = farm.submit(pb.BuildSpec.create(spec), upload);
         upload = undefined;
         return job;

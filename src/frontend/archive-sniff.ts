@@ -1,17 +1,27 @@
 // dockerui's isArchive: does the start of a downloaded context look like a tar archive
 // (bzip2, gzip or xz magic, or a valid tar header)? Pure.
 
-const MAGICS: readonly number[][] = [
-  [0x42, 0x5a, 0x68], // bzip2
-  [0x1f, 0x8b, 0x08], // gzip
-  [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00], // xz
+const MAGICS: ReadonlyArray<[ArchiveKind, number[]]> = [
+  ["bzip2", [0x42, 0x5a, 0x68]],
+  ["gzip", [0x1f, 0x8b, 0x08]],
+  ["xz", [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]],
 ];
 
+/** dockerui reads this much of a download to tell an archive from a single file. */
+export const SNIFF_BYTES = 1024;
 const BLOCK = 512;
 
+export type ArchiveKind = "bzip2" | "gzip" | "xz" | "tar";
+
+/** The archive the start of a file is (a compressed stream, or a plain tar); undefined when none. */
+export function archiveKind(head: Uint8Array): ArchiveKind | undefined {
+  const magic = MAGICS.find(([, m]) => head.length >= m.length && m.every((b, i) => head[i] === b));
+  if (magic) return magic[0];
+  return isTarHeader(head.subarray(0, BLOCK)) ? "tar" : undefined;
+}
+
 export function isArchive(head: Uint8Array): boolean {
-  if (MAGICS.some((m) => head.length >= m.length && m.every((b, i) => head[i] === b))) return true;
-  return isTarHeader(head.subarray(0, BLOCK));
+  return archiveKind(head) !== undefined;
 }
 
 /**

@@ -16,7 +16,7 @@ import {
   type State,
   scratch,
 } from "../llb/index.js";
-import { isArchive } from "./archive-sniff.js";
+import { isArchive, SNIFF_BYTES } from "./archive-sniff.js";
 
 export type MainContext = LocalMainContext | ResolvedMainContext;
 
@@ -45,8 +45,6 @@ export interface ResolvedMainContext {
 const INPUT_CONTEXT = "context";
 /** The name dockerui gives the download, and so the file the HTTP op writes. */
 const HTTP_FILENAME = "context";
-/** dockerui sniffs this much of a download to tell an archive from a definition file. */
-const SNIFF_BYTES = 1024;
 
 /** Resolves `config.context`; remote contexts are solved (and an HTTP one sniffed) here. */
 export async function resolveMainContext(

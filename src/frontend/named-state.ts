@@ -24,7 +24,7 @@ import {
   scratch,
 } from "../llb/index.js";
 import type { Span } from "../manifest/types.js";
-import { isArchive } from "./archive-sniff.js";
+import { isArchive, SNIFF_BYTES } from "./archive-sniff.js";
 import type { FoundContext } from "./named-contexts.js";
 import { readLocalDockerignore } from "./read-manifest.js";
 
@@ -42,9 +42,6 @@ export interface NamedContextUse {
   span: Span;
   field: string;
 }
-
-/** dockerui sniffs this much of a download to tell an archive from a single file. */
-const SNIFF_BYTES = 1024;
 
 /** An OCI layout context as buildx sends it: the store's ID in its session, and the image's digest. */
 export interface OCILayoutRef {
