@@ -1,6 +1,7 @@
 // 2. Warm rebuild (nothing changed): scratchkit vs the engine's built-in Dockerfile frontend,
 // the official Dockerfile frontend image through `# syntax=` (./official-frontend.ts) and the
 // floor (a gateway frontend that only starts Node, pings and returns).
+import { copyFileSync } from "node:fs";
 import { join } from "node:path";
 import { build as esbuild } from "esbuild";
 import { helloContext, helloManifest } from "./fixtures.js";
@@ -9,6 +10,7 @@ import {
   COMPARE,
   docker,
   ensureBenchFrontend,
+  FRONTEND,
   madeImages,
   mustBuild,
   NODE_RUNTIME,
@@ -29,12 +31,16 @@ export const ABOVE_FLOOR_TARGET = 25;
 /** `npm run bench` runs from the repository root. */
 const ROOT = process.cwd();
 
-/** Bundles bench/floor-frontend.ts and builds it into FLOOR_IMAGE. */
+/**
+ * Bundles bench/floor-frontend.ts and builds it into FLOOR_IMAGE, started as the frontend image
+ * starts its bundle (scripts/frontend-start.cjs and a code cache) and with the frontend image's
+ * `moby.buildkit.frontend.*` labels (network.none changes how BuildKit starts the container).
+ */
 export async function buildFloorImage(): Promise<void> {
   const dir = tempDir("floor-image");
   await esbuild({
     entryPoints: [join(ROOT, "bench", "floor-frontend.ts")],
-    outfile: join(dir, "floor.cjs"),
+    outfile: join(dir, "frontend.cjs"),
     bundle: true,
     platform: "node",
     target: "node20",
@@ -42,11 +48,25 @@ export async function buildFloorImage(): Promise<void> {
     minify: true,
     logLevel: "warning",
   });
+  copyFileSync(join(ROOT, "scripts", "frontend-start.cjs"), join(dir, "frontend-start.cjs"));
+  const labels = Object.entries(frontendLabels())
+    .filter(([k]) => k.startsWith("moby.buildkit.frontend.") && k !== "moby.buildkit.frontend.caps")
+    .map(([k, v]) => `LABEL ${k}=${JSON.stringify(v)}\n`)
+    .join("");
   writeFiles(dir, {
-    Dockerfile: `FROM ${NODE_RUNTIME}\nCOPY floor.cjs /floor.cjs\nENTRYPOINT ["node", "/floor.cjs"]\n`,
+    Dockerfile:
+      `FROM ${NODE_RUNTIME}\nCOPY frontend.cjs frontend-start.cjs /app/\n` +
+      `RUN ["node", "/app/frontend-start.cjs", "--make-code-cache"]\n${labels}` +
+      `ENTRYPOINT ["node", "/app/frontend-start.cjs"]\n`,
   });
   docker(["buildx", "build", "-q", "-t", FLOOR_IMAGE, dir]);
   madeImages.add(FLOOR_IMAGE);
+}
+
+/** The frontend image's labels (null in Docker's JSON when it has none). */
+function frontendLabels(): Record<string, string> {
+  const out = docker(["image", "inspect", "--format", "{{json .Config.Labels}}", FRONTEND]);
+  return (JSON.parse(out) as Record<string, string> | null) ?? {};
 }
 
 /** The variant name of SCRATCHKIT_BENCH_COMPARE's i-th image (the profile shows it too). */

@@ -7,6 +7,7 @@ import {
   buildx,
   context,
   docker as dockerCmd,
+  FRONTEND,
   HELLO_C,
   imageExists,
   manifest,
@@ -69,6 +70,13 @@ describe.skipIf(problem !== undefined)("hello through # syntax= on a real engine
       if (repoDigests.length === 0)
         expect(labels).not.toHaveProperty(["org.opencontainers.image.base.digest"]);
       else expect(labels["org.opencontainers.image.base.digest"]).toMatch(/^sha256:[0-9a-f]{64}$/);
+    });
+
+    it("was built by a frontend image that asks BuildKit for no network (one bridge sandbox less per build)", () => {
+      const labels = JSON.parse(
+        dockerCmd(["image", "inspect", "-f", "{{json .Config.Labels}}", FRONTEND]),
+      ) as Record<string, string>;
+      expect(labels["moby.buildkit.frontend.network.none"]).toBe("true");
     });
 
     it("runs and prints hello", async () => {
