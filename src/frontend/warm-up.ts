@@ -1,15 +1,21 @@
 // One build in process against canned answers, run when the frontend image is built
 // (scripts/frontend-start.cjs --make-code-cache) just before V8's code cache is written: the
-// cache then holds the functions a build compiles (YAML parsing, planning, LLB, lint, the
-// gate) besides the bundle's top level, so a real build does not compile them again.
-// Nothing here opens the bridge or writes to stdout.
-import { readFileSync } from "node:fs";
+// cache then holds the functions a build compiles (the gRPC client and its HTTP/2 connection,
+// the message codecs, YAML parsing, planning, LLB, lint, the gate) besides the bundle's top
+// level, so a real build does not compile them again. The answers come from an in-process
+// LLBBridge server on a private unix socket, so the build runs through the same client stack
+// as against BuildKit. Nothing here writes to stdout.
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import * as grpc from "@grpc/grpc-js";
+import { BRIDGE_METHODS, bridgeServiceDefinition } from "../gateway/bridge-service.js";
 import { capsFromPong, FrontendCap } from "../gateway/caps.js";
-import { BridgeCallError, type Stat } from "../gateway/client.js";
-import type { BuildOpts, FrontendClient, Ref } from "../gateway/frontend-client.js";
-import { fsutil, moby } from "../gen/proto.js";
+import { BridgeClient } from "../gateway/client.js";
+import { type BuildOpts, GatewayClient } from "../gateway/frontend-client.js";
+import { fsutil } from "../gen/proto.js";
 import { Caps } from "../llb/index.js";
-import { frontendResult } from "./dispatch.js";
+import { serve } from "./dispatch.js";
 
 /** A manifest like most: a build image, a compile command, one artifact, a label. */
 const MANIFEST = `name: warm-up
@@ -30,55 +36,96 @@ const REGULAR_0755 = 0o755;
  * fails the gate, which is fine here; the verdict is not the point). Resolves either way.
  */
 export async function warmUp(artifact: string): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), "scratchkit-warm-up-"));
+  const server = new grpc.Server();
+  let client: BridgeClient | undefined;
   try {
-    await frontendResult(warmUpClient(readFileSync(artifact)));
+    server.addService(bridgeServiceDefinition(), cannedBridge(readFileSync(artifact)));
+    const address = `unix:${join(dir, "bridge.sock")}`;
+    await new Promise<void>((resolve, reject) =>
+      server.bindAsync(address, grpc.ServerCredentials.createInsecure(), (err) =>
+        err ? reject(err) : resolve(),
+      ),
+    );
+    // As main.ts: Ping for the caps, then the build and its Return.
+    client = new BridgeClient(address);
+    const caps = capsFromPong(await client.ping());
+    await serve(client, new GatewayClient(client, { ...OPTS, caps }));
   } catch {
     // A failed gate or anything else: the code ran, which is all the warm-up is for.
+  } finally {
+    client?.close();
+    server.forceShutdown();
+    rmSync(dir, { recursive: true, force: true });
   }
 }
 
-function warmUpClient(artifact: Uint8Array): FrontendClient {
+const ALL_CAPS = {
+  FrontendAPICaps: Object.values(FrontendCap).map((ID) => ({ ID, Enabled: true })),
+  LLBCaps: Object.values(Caps).map((ID) => ({ ID, Enabled: true })),
+};
+
+const OPTS: Omit<BuildOpts, "caps"> = {
+  opts: { filename: "scratchkit.yaml", "label:warm-up": "1" },
+  sessionId: "warm-up",
+  workers: [{ id: "warm-up", labels: {}, platforms: [{ os: "linux", architecture: "amd64" }] }],
+};
+
+type Answer = (req: Record<string, unknown>) => object;
+
+/** The server's side: every method answers from the manifest and the artifact. */
+function cannedBridge(artifact: Uint8Array): grpc.UntypedServiceImplementation {
   const files: Record<string, Uint8Array> = {
     "scratchkit.yaml": new TextEncoder().encode(MANIFEST),
     app: artifact,
   };
-  const read = (path: string) => {
-    const data = files[path.replace(/^\/+/, "")];
-    if (!data)
-      throw new BridgeCallError("ReadFile", { code: 2, details: `open ${path}: no such file or directory` });
-    return data;
-  };
-  const ref: Ref = {
-    id: "warm-up",
-    readFile: async (path, range) => {
-      const data = read(path);
-      return range ? data.subarray(range.offset, range.offset + range.length) : data;
+  const file = (path: unknown) => files[String(path).replace(/^\/+/, "")];
+  const missing = (path: unknown) => ({
+    code: grpc.status.UNKNOWN,
+    details: `open ${String(path)}: no such file or directory`,
+  });
+  const answers: Record<keyof typeof BRIDGE_METHODS, Answer> = {
+    Ping: () => ALL_CAPS,
+    Inputs: () => ({}),
+    Solve: () => ({ result: { ref: { id: "warm-up" } } }),
+    ReadFile: (req) => {
+      const data = file(req.FilePath);
+      if (!data) throw missing(req.FilePath);
+      const range = req.Range as { Offset: number; Length: number } | null;
+      return {
+        Data: range ? data.subarray(Number(range.Offset), Number(range.Offset) + Number(range.Length)) : data,
+      };
     },
-    readDir: async () => [stat("app", artifact.length)],
-    statFile: async (path) => stat(path, read(path).length),
-  };
-  const opts: BuildOpts = {
-    opts: { filename: "scratchkit.yaml", "label:warm-up": "1" },
-    sessionId: "warm-up",
-    workers: [{ id: "warm-up", labels: {}, platforms: [{ os: "linux", architecture: "amd64" }] }],
-    caps: capsFromPong({
-      FrontendAPICaps: Object.values(FrontendCap).map((ID) => ({ ID, Enabled: true })),
-      LLBCaps: Object.values(Caps).map((ID) => ({ ID, Enabled: true })),
+    ReadDir: () => ({ entries: [stat("app", artifact.length)] }),
+    StatFile: (req) => {
+      const data = file(req.Path);
+      if (!data) throw missing(req.Path);
+      return { stat: stat(String(req.Path), data.length) };
+    },
+    ResolveImageConfig: () => ({
+      Digest: `sha256:${"0".repeat(64)}`,
+      Config: new TextEncoder().encode(JSON.stringify({ config: { Env: ["PATH=/usr/bin:/bin"] } })),
     }),
+    Evaluate: () => ({}),
+    Warn: () => ({}),
+    Return: () => ({}),
   };
-  return {
-    buildOpts: () => opts,
-    solve: async () => ref,
-    resolveImageConfig: async () =>
-      moby.buildkit.v1.frontend.ResolveImageConfigResponse.create({
-        Digest: `sha256:${"0".repeat(64)}`,
-        Config: new TextEncoder().encode(JSON.stringify({ config: { Env: ["PATH=/usr/bin:/bin"] } })),
-      }),
-    inputs: async () => ({}),
-    warn: async () => undefined,
-  };
+  const impl: grpc.UntypedServiceImplementation = {};
+  for (const [name, answer] of Object.entries(answers)) {
+    impl[name] = (
+      call: grpc.ServerUnaryCall<Record<string, unknown>, object>,
+      done: grpc.sendUnaryData<object>,
+    ) => {
+      try {
+        done(null, answer(call.request));
+      } catch (err) {
+        done(err as grpc.ServiceError);
+      }
+    };
+  }
+  return impl;
 }
 
-function stat(path: string, size: number): Stat {
+function stat(path: string, size: number) {
   return fsutil.types.Stat.create({ path, mode: REGULAR_0755, size });
 }

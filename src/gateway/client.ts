@@ -2,10 +2,10 @@
 // statically generated protobuf codecs (no runtime .proto parsing).
 import * as grpc from "@grpc/grpc-js";
 import { type fsutil, google, moby, type pb } from "../gen/proto.js";
+import { BRIDGE_METHODS, type Codec, LLB_BRIDGE_SERVICE, toBuffer } from "./bridge-service.js";
 
 const fe = moby.buildkit.v1.frontend;
 
-export const LLB_BRIDGE_SERVICE = "moby.buildkit.v1.frontend.LLBBridge";
 /** BuildKit's gateway server limit in both directions (containerd defaults: 16 MiB); grpc-js receives only 4 MiB by default. */
 export const MAX_MESSAGE_BYTES = 16 << 20;
 const STATUS_DETAILS_KEY = "grpc-status-details-bin";
@@ -41,15 +41,6 @@ export interface ResolveImageConfigOptions {
 
 /** sourceresolver.ResolverType values (BuildKit client/llb/sourceresolver). */
 const RESOLVER_OCI_LAYOUT = 1;
-
-interface Codec<T, D> {
-  encode(message: T): { finish(): Uint8Array };
-  decode(data: Uint8Array): D;
-}
-
-function toBuffer(u: Uint8Array): Buffer {
-  return Buffer.isBuffer(u) ? u : Buffer.from(u.buffer, u.byteOffset, u.byteLength);
-}
 
 /** Reads the google.rpc.Status a gRPC failure carries (code, message and any `grpc-status-details-bin` details). */
 export function statusFromServiceError(err: Partial<grpc.ServiceError>): google.rpc.Status {
@@ -135,7 +126,7 @@ export class BridgeClient {
 
   #call<Req, Res>(
     method: string,
-    codecs: [Codec<Req, unknown>, Codec<unknown, Res>],
+    codecs: readonly [Codec<Req, unknown>, Codec<unknown, Res>],
     req: Req,
   ): Promise<Res> {
     const [reqCodec, resCodec] = codecs;
@@ -156,12 +147,12 @@ export class BridgeClient {
   }
 
   ping(): Promise<PongResponse> {
-    return this.#call("Ping", [fe.PingRequest, fe.PongResponse], {});
+    return this.#call("Ping", BRIDGE_METHODS.Ping, {});
   }
 
   /** Solves a request. Results are lazy: nothing runs until a read, Evaluate or export touches them. */
   async solve(req: SolveRequest): Promise<DecodedResult> {
-    const res = await this.#call("Solve", [fe.SolveRequest, fe.SolveResponse], {
+    const res = await this.#call("Solve", BRIDGE_METHODS.Solve, {
       ...req,
       // Ask for the modern Result shape (ref/refs objects), never the deprecated single ref string.
       allowResultReturn: true,
@@ -175,12 +166,12 @@ export class BridgeClient {
   async readFile(ref: string, path: string, range?: FileRange): Promise<Uint8Array> {
     const req: moby.buildkit.v1.frontend.ReadFileRequest.$Properties = { Ref: ref, FilePath: path };
     if (range) req.Range = { Offset: range.offset, Length: range.length };
-    const res = await this.#call("ReadFile", [fe.ReadFileRequest, fe.ReadFileResponse], req);
+    const res = await this.#call("ReadFile", BRIDGE_METHODS.ReadFile, req);
     return res.Data;
   }
 
   async statFile(ref: string, path: string): Promise<Stat> {
-    const res = await this.#call("StatFile", [fe.StatFileRequest, fe.StatFileResponse], {
+    const res = await this.#call("StatFile", BRIDGE_METHODS.StatFile, {
       Ref: ref,
       Path: path,
     });
@@ -190,7 +181,7 @@ export class BridgeClient {
   }
 
   async readDir(ref: string, dir: string, includePattern?: string): Promise<Stat[]> {
-    const res = await this.#call("ReadDir", [fe.ReadDirRequest, fe.ReadDirResponse], {
+    const res = await this.#call("ReadDir", BRIDGE_METHODS.ReadDir, {
       Ref: ref,
       DirPath: dir,
       IncludePattern: includePattern ?? "",
@@ -199,7 +190,7 @@ export class BridgeClient {
   }
 
   resolveImageConfig(ref: string, opts: ResolveImageConfigOptions = {}): Promise<ResolveImageConfigResponse> {
-    return this.#call("ResolveImageConfig", [fe.ResolveImageConfigRequest, fe.ResolveImageConfigResponse], {
+    return this.#call("ResolveImageConfig", BRIDGE_METHODS.ResolveImageConfig, {
       Ref: ref,
       Platform: opts.platform ?? null,
       ResolveMode: opts.resolveMode ?? "",
@@ -213,24 +204,24 @@ export class BridgeClient {
 
   /** Frontend inputs (e.g. `dockerfile`, `context` from the dockerfile frontend); needs cap frontend.inputs. */
   async inputs(): Promise<Record<string, Definition>> {
-    const res = await this.#call("Inputs", [fe.InputsRequest, fe.InputsResponse], {});
+    const res = await this.#call("Inputs", BRIDGE_METHODS.Inputs, {});
     return res.Definitions as Record<string, Definition>;
   }
 
   /** Emits a build warning; needs cap gateway.warnings. */
   async warn(req: WarnRequest): Promise<void> {
-    await this.#call("Warn", [fe.WarnRequest, fe.WarnResponse], req);
+    await this.#call("Warn", BRIDGE_METHODS.Warn, req);
   }
 
   /** Returns the final result. Call Return exactly once per build (either this or returnError). */
   async returnResult(result: Result): Promise<void> {
-    await this.#call("Return", [fe.ReturnRequest, fe.ReturnResponse], { result });
+    await this.#call("Return", BRIDGE_METHODS.Return, { result });
   }
 
   /** Returns a failure. Code 0 is rejected by BuildKit, so it is mapped to 2 (Unknown). */
   async returnError(status: Status): Promise<void> {
     const error: Status = { ...status, code: returnableCode(status.code) };
-    await this.#call("Return", [fe.ReturnRequest, fe.ReturnResponse], { error });
+    await this.#call("Return", BRIDGE_METHODS.Return, { error });
   }
 
   close(): void {
