@@ -33,14 +33,16 @@ const REGULAR_0755 = 0o755;
 
 /**
  * Runs a build of MANIFEST whose artifact is the file at `artifact` (any ELF: a dynamic one
- * fails the gate, which is fine here; the verdict is not the point). Resolves either way.
+ * fails the gate, which is fine here; the verdict is not the point). Resolves either way, to
+ * the bridge methods the server answered, in order.
  */
-export async function warmUp(artifact: string): Promise<void> {
+export async function warmUp(artifact: string): Promise<string[]> {
   const dir = mkdtempSync(join(tmpdir(), "scratchkit-warm-up-"));
   const server = new grpc.Server();
+  const served: string[] = [];
   let client: BridgeClient | undefined;
   try {
-    server.addService(bridgeServiceDefinition(), cannedBridge(readFileSync(artifact)));
+    server.addService(bridgeServiceDefinition(), cannedBridge(readFileSync(artifact), served));
     const address = `unix:${join(dir, "bridge.sock")}`;
     await new Promise<void>((resolve, reject) =>
       server.bindAsync(address, grpc.ServerCredentials.createInsecure(), (err) =>
@@ -58,6 +60,7 @@ export async function warmUp(artifact: string): Promise<void> {
     server.forceShutdown();
     rmSync(dir, { recursive: true, force: true });
   }
+  return served;
 }
 
 const ALL_CAPS = {
@@ -74,7 +77,7 @@ const OPTS: Omit<BuildOpts, "caps"> = {
 type Answer = (req: Record<string, unknown>) => object;
 
 /** The server's side: every method answers from the manifest and the artifact. */
-function cannedBridge(artifact: Uint8Array): grpc.UntypedServiceImplementation {
+function cannedBridge(artifact: Uint8Array, served: string[]): grpc.UntypedServiceImplementation {
   const files: Record<string, Uint8Array> = {
     "scratchkit.yaml": new TextEncoder().encode(MANIFEST),
     app: artifact,
@@ -116,6 +119,7 @@ function cannedBridge(artifact: Uint8Array): grpc.UntypedServiceImplementation {
       call: grpc.ServerUnaryCall<Record<string, unknown>, object>,
       done: grpc.sendUnaryData<object>,
     ) => {
+      served.push(name);
       try {
         done(null, answer(call.request));
       } catch (err) {
