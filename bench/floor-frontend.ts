@@ -4,9 +4,26 @@
 // frontend image's labels), so the floor is what any Node frontend pays, not a slower start
 // than ours. Like the real frontend it reports its phases on stderr (the daemon log).
 import { openBridge } from "../src/gateway/bridge.js";
+import { startBridgeServer } from "../src/gateway/bridge-server.js";
+import { BridgeClient } from "../src/gateway/client.js";
 
-/** frontend-start.cjs --make-code-cache sets this: compile only, no bridge (no BuildKit there). */
-export const warmedUp = process.env.SCRATCHKIT_WARM_UP ? Promise.resolve() : undefined;
+/**
+ * frontend-start.cjs --make-code-cache sets SCRATCHKIT_WARM_UP: as the frontend's warm-up, the
+ * floor's Ping and Return then go to an in-process bridge, so the cache holds the gRPC client's code.
+ */
+export const warmedUp = process.env.SCRATCHKIT_WARM_UP ? warmUp() : undefined;
+
+async function warmUp(): Promise<void> {
+  const server = await startBridgeServer({ Ping: () => ({}), Return: () => ({}) });
+  const client = new BridgeClient(server.address);
+  try {
+    await client.ping();
+    await client.returnResult({ ref: { id: "" } });
+  } finally {
+    client.close();
+    await server.stop();
+  }
+}
 
 const startup = performance.now();
 if (!warmedUp) serve();

@@ -5,11 +5,10 @@
 // level, so a real build does not compile them again. The answers come from an in-process
 // LLBBridge server on a private unix socket, so the build runs through the same client stack
 // as against BuildKit. Nothing here writes to stdout.
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { readFileSync } from "node:fs";
 import * as grpc from "@grpc/grpc-js";
-import { BRIDGE_METHODS, bridgeServiceDefinition } from "../gateway/bridge-service.js";
+import { type BridgeHandler, startBridgeServer } from "../gateway/bridge-server.js";
+import type { BridgeMethod } from "../gateway/bridge-service.js";
 import { capsFromPong, FrontendCap } from "../gateway/caps.js";
 import { BridgeClient } from "../gateway/client.js";
 import { type BuildOpts, GatewayClient } from "../gateway/frontend-client.js";
@@ -37,30 +36,19 @@ const REGULAR_0755 = 0o755;
  * the bridge methods the server answered, in order.
  */
 export async function warmUp(artifact: string): Promise<string[]> {
-  const dir = mkdtempSync(join(tmpdir(), "scratchkit-warm-up-"));
-  const server = new grpc.Server();
-  const served: string[] = [];
-  let client: BridgeClient | undefined;
+  const server = await startBridgeServer(cannedAnswers(readFileSync(artifact)));
+  // As main.ts: Ping for the caps, then the build and its Return.
+  const client = new BridgeClient(server.address);
   try {
-    server.addService(bridgeServiceDefinition(), cannedBridge(readFileSync(artifact), served));
-    const address = `unix:${join(dir, "bridge.sock")}`;
-    await new Promise<void>((resolve, reject) =>
-      server.bindAsync(address, grpc.ServerCredentials.createInsecure(), (err) =>
-        err ? reject(err) : resolve(),
-      ),
-    );
-    // As main.ts: Ping for the caps, then the build and its Return.
-    client = new BridgeClient(address);
     const caps = capsFromPong(await client.ping());
     await serve(client, new GatewayClient(client, { ...OPTS, caps }));
   } catch {
     // A failed gate or anything else: the code ran, which is all the warm-up is for.
   } finally {
-    client?.close();
-    server.forceShutdown();
-    rmSync(dir, { recursive: true, force: true });
+    client.close();
+    await server.stop();
   }
-  return served;
+  return server.served;
 }
 
 const ALL_CAPS = {
@@ -74,37 +62,29 @@ const OPTS: Omit<BuildOpts, "caps"> = {
   workers: [{ id: "warm-up", labels: {}, platforms: [{ os: "linux", architecture: "amd64" }] }],
 };
 
-type Answer = (req: Record<string, unknown>) => object;
-
-/** The server's side: every method answers from the manifest and the artifact. */
-function cannedBridge(artifact: Uint8Array, served: string[]): grpc.UntypedServiceImplementation {
+/** Every method answers from the manifest and the artifact. */
+function cannedAnswers(artifact: Uint8Array): Record<BridgeMethod, BridgeHandler> {
   const files: Record<string, Uint8Array> = {
     "scratchkit.yaml": new TextEncoder().encode(MANIFEST),
     app: artifact,
   };
-  const file = (path: unknown) => files[String(path).replace(/^\/+/, "")];
-  const missing = (path: unknown) => ({
-    code: grpc.status.UNKNOWN,
-    details: `open ${String(path)}: no such file or directory`,
-  });
-  const answers: Record<keyof typeof BRIDGE_METHODS, Answer> = {
+  const file = (path: unknown) => {
+    const data = files[String(path).replace(/^\/+/, "")];
+    if (!data)
+      throw { code: grpc.status.UNKNOWN, details: `open ${String(path)}: no such file or directory` };
+    return data;
+  };
+  return {
     Ping: () => ALL_CAPS,
     Inputs: () => ({}),
     Solve: () => ({ result: { ref: { id: "warm-up" } } }),
     ReadFile: (req) => {
       const data = file(req.FilePath);
-      if (!data) throw missing(req.FilePath);
       const range = req.Range as { Offset: number; Length: number } | null;
-      return {
-        Data: range ? data.subarray(Number(range.Offset), Number(range.Offset) + Number(range.Length)) : data,
-      };
+      return { Data: range ? data.subarray(range.Offset, range.Offset + range.Length) : data };
     },
     ReadDir: () => ({ entries: [stat("app", artifact.length)] }),
-    StatFile: (req) => {
-      const data = file(req.Path);
-      if (!data) throw missing(req.Path);
-      return { stat: stat(String(req.Path), data.length) };
-    },
+    StatFile: (req) => ({ stat: stat(String(req.Path), file(req.Path).length) }),
     ResolveImageConfig: () => ({
       Digest: `sha256:${"0".repeat(64)}`,
       Config: new TextEncoder().encode(JSON.stringify({ config: { Env: ["PATH=/usr/bin:/bin"] } })),
@@ -113,21 +93,6 @@ function cannedBridge(artifact: Uint8Array, served: string[]): grpc.UntypedServi
     Warn: () => ({}),
     Return: () => ({}),
   };
-  const impl: grpc.UntypedServiceImplementation = {};
-  for (const [name, answer] of Object.entries(answers)) {
-    impl[name] = (
-      call: grpc.ServerUnaryCall<Record<string, unknown>, object>,
-      done: grpc.sendUnaryData<object>,
-    ) => {
-      served.push(name);
-      try {
-        done(null, answer(call.request));
-      } catch (err) {
-        done(err as grpc.ServiceError);
-      }
-    };
-  }
-  return impl;
 }
 
 function stat(path: string, size: number) {
