@@ -4,14 +4,16 @@
 // the message codecs, YAML parsing, planning, LLB, lint, the gate) besides the bundle's top
 // level, so a real build does not compile them again. The answers come from an in-process
 // LLBBridge server on a private unix socket, so the build runs through the same client stack
-// as against BuildKit. Nothing here writes to stdout.
+// and stdio transport as against BuildKit. Nothing here writes to stdout.
 import { readFileSync } from "node:fs";
+import { connect } from "node:net";
 import * as grpc from "@grpc/grpc-js";
 import { type BridgeHandler, startBridgeServer } from "../gateway/bridge-server.js";
 import type { BridgeMethod } from "../gateway/bridge-service.js";
 import { capsFromPong, FrontendCap } from "../gateway/caps.js";
 import { BridgeClient } from "../gateway/client.js";
 import { type BuildOpts, GatewayClient } from "../gateway/frontend-client.js";
+import { pipeStdioToSocket } from "../gateway/transport.js";
 import { fsutil } from "../gen/proto.js";
 import { Caps } from "../llb/index.js";
 import { serve } from "./dispatch.js";
@@ -37,8 +39,12 @@ const REGULAR_0755 = 0o755;
  */
 export async function warmUp(artifact: string): Promise<string[]> {
   const server = await startBridgeServer(cannedAnswers(readFileSync(artifact)));
+  // As in a build, the client's bytes go through the stdio transport: here its "stdin" and
+  // "stdout" are one socket to the in-process server instead of BuildKit's pipes.
+  const toServer = connect(server.socketPath);
+  const pipe = await pipeStdioToSocket(toServer, toServer);
   // As main.ts: Ping for the caps, then the build and its Return.
-  const client = new BridgeClient(server.address);
+  const client = new BridgeClient(pipe.target);
   try {
     const caps = capsFromPong(await client.ping());
     await serve(client, new GatewayClient(client, { ...OPTS, caps }));
@@ -46,6 +52,8 @@ export async function warmUp(artifact: string): Promise<string[]> {
     // A failed gate or anything else: the code ran, which is all the warm-up is for.
   } finally {
     client.close();
+    pipe.close();
+    toServer.destroy();
     await server.stop();
   }
   return server.served;
