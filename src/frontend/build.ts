@@ -28,6 +28,7 @@ import { requireArtifacts } from "./artifacts.js";
 import { undeclaredArgsWarning, undeclaredBuildArgs } from "./build-args.js";
 import { type BuildBase, baseLabels, resolveBuildBase, sbomBuildImage } from "./build-base.js";
 import { contextDataDirs, listContext, requireContextData } from "./context-data.js";
+import { readingAhead } from "./gate-reads.js";
 import { commitMTime, type MainContext } from "./main-context.js";
 import { namedDataStates } from "./named-data.js";
 import { type PlatformImage, type PlatformSbom, platformResult } from "./platform-result.js";
@@ -248,8 +249,10 @@ async function buildAndVerify(b: Graphed): Promise<GateFile[]> {
   let gate: GateResult;
   let shipped: Awaited<ReturnType<typeof requireArtifacts>>;
   try {
+    // The artifacts' first bytes are on their way while /out is listed.
+    const read = readingAhead(outputRef, b.plan.target.artifacts);
     shipped = await requireArtifacts(outputRef, b.plan.target.artifacts);
-    gate = await checkFiles(shipped.files, rangeReader(outputRef), platform);
+    gate = await checkFiles(shipped.files, read, platform);
   } finally {
     await linted;
   }
@@ -315,10 +318,6 @@ async function send(client: FrontendClient, warnings: Warning[]): Promise<void> 
     warnings,
     (err) => log.warn({ err: err instanceof Error ? err.message : String(err) }, "Warn failed"),
   );
-}
-
-function rangeReader(ref: Ref) {
-  return (path: string, offset: number, length: number) => ref.readFile(`/${path}`, { offset, length });
 }
 
 function logVerdicts(gate: GateResult): void {

@@ -80,6 +80,8 @@ interface Setup {
    * its own .dockerignore is asked for, both .dockerignores until the build image is.
    */
   hold?: boolean;
+  /** Holds the /out listing back until the artifact's first bytes are asked for (or HOLD_MS passed). */
+  holdListing?: boolean;
 }
 
 /** How long a held answer waits for the request it waits on. */
@@ -159,9 +161,13 @@ async function run(bridge: FakeBridge, setup: Setup = {}) {
       }
       throw missingFileAnswer("StatFile", req.Path);
     },
-    ReadDir: (req: moby.buildkit.v1.frontend.ReadDirRequest) => {
+    ReadDir: async (req: moby.buildkit.v1.frontend.ReadDirRequest) => {
       dirReads.push(req.DirPath);
       events.push(`ReadDir ${req.Ref} ${req.DirPath}`);
+      if (setup.holdListing) {
+        await heardOf(events, `ReadFile ${req.Ref} /hello`);
+        events.push(`answered ReadDir ${req.Ref} ${req.DirPath}`);
+      }
       const built = setup.manifest?.includes("- missing")
         ? []
         : [{ path: "hello", mode: 0o755, size: artifactOf(req.Ref).length }];
@@ -363,6 +369,20 @@ describe("frontend flow against a fake LLBBridge", () => {
       "docker-image://docker.io/scratchkit/toolchain:bookworm@sha256:0000000000000000000000000000000000000000000000000000000000000000",
       "local://context",
     ]);
+  });
+
+  it("asks for the artifact's first bytes while /out is listed, and verifies from them", async () => {
+    const { outcome, events } = await run(bridge, { holdListing: true });
+    // The listing was held until the read arrived: the gate did not wait for it first.
+    expect(events.indexOf("ReadFile output /hello")).toBeLessThan(
+      events.indexOf("answered ReadDir output /"),
+    );
+    expect(outcome.result.ref?.id).toBe("image");
+    // A dynamic artifact read the same way still fails the gate.
+    const err = await run(bridge, { artifact: dynamicElf, holdListing: true }).catch((e: unknown) => e);
+    expect((err as FrontendError).message).toMatch(
+      /^scratchkit\.yaml:8:5: \/out\/hello is dynamically linked/,
+    );
   });
 
   it("produces byte-identical definitions for the same manifest and options", async () => {
