@@ -11,7 +11,7 @@ import { warmUp } from "./warm-up.js";
 
 async function main(): Promise<void> {
   const started = performance.now();
-  const bridge = await openBridge();
+  const bridge = await openBridge(true);
   const phases: Record<string, number> = { startup: started, bridge: performance.now() - started };
   const rpcs: RpcTimes = {};
   const calls: RpcCalls = [];
@@ -24,7 +24,11 @@ async function main(): Promise<void> {
     // What the daemon sent (engines differ: Docker Engine vs standalone buildkitd; the Engine
     // API, buildx and buildctl each send other opts).
     log.debug({ env: buildkitEnv(process.env) }, "frontend environment");
-    const gateway = new GatewayClient(bridge.client, { ...fe, caps: bridge.caps });
+    const gateway = new GatewayClient(
+      bridge.client,
+      { ...fe, caps: bridge.caps },
+      bridge.inputs ? { inputs: bridge.inputs } : {},
+    );
     // At debug level, count and time the bridge calls the build makes (for `npm run bench`).
     const client: FrontendClient = log.isLevelEnabled("debug")
       ? timedClient(gateway, started, rpcs, calls)

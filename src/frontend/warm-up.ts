@@ -7,9 +7,10 @@
 // as against BuildKit. Nothing here writes to stdout.
 import { readFileSync } from "node:fs";
 import * as grpc from "@grpc/grpc-js";
+import { greet } from "../gateway/bridge.js";
 import { type BridgeHandler, startBridgeServer } from "../gateway/bridge-server.js";
 import type { BridgeMethod } from "../gateway/bridge-service.js";
-import { capsFromPong, FrontendCap } from "../gateway/caps.js";
+import { FrontendCap } from "../gateway/caps.js";
 import { BridgeClient } from "../gateway/client.js";
 import { type BuildOpts, GatewayClient } from "../gateway/frontend-client.js";
 import { fsutil } from "../gen/proto.js";
@@ -37,11 +38,11 @@ const REGULAR_0755 = 0o755;
  */
 export async function warmUp(artifact: string): Promise<string[]> {
   const server = await startBridgeServer(cannedAnswers(readFileSync(artifact)));
-  // As main.ts: Ping for the caps, then the build and its Return.
+  // As main.ts: Ping for the caps (Inputs beside it), then the build and its Return.
   const client = new BridgeClient(server.address);
   try {
-    const caps = capsFromPong(await client.ping());
-    await serve(client, new GatewayClient(client, { ...OPTS, caps }));
+    const { caps, inputs } = await greet(client, true);
+    await serve(client, new GatewayClient(client, { ...OPTS, caps }, inputs ? { inputs } : {}));
   } catch {
     // A failed gate or anything else: the code ran, which is all the warm-up is for.
   } finally {

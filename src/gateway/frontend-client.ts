@@ -87,9 +87,14 @@ export function warnRequest(w: Warning): WarnRequest {
 
 /** The FrontendClient over the LLBBridge gRPC connection. */
 export class GatewayClient implements FrontendClient {
+  /**
+   * `early.inputs`: the Inputs answer already asked for (with Ping, src/gateway/bridge.ts
+   * greet); undefined in it means ask again.
+   */
   constructor(
     readonly bridge: BridgeClient,
     readonly opts: BuildOpts,
+    readonly early: { inputs?: Promise<Record<string, Definition> | undefined> } = {},
   ) {}
 
   buildOpts(): BuildOpts {
@@ -114,7 +119,8 @@ export class GatewayClient implements FrontendClient {
   }
 
   async inputs(): Promise<Record<string, Definition>> {
-    return this.opts.caps.frontend.has(FrontendCap.FrontendInputs) ? this.bridge.inputs() : {};
+    if (!this.opts.caps.frontend.has(FrontendCap.FrontendInputs)) return {};
+    return (await this.early.inputs) ?? this.bridge.inputs();
   }
 
   async warn(w: Warning): Promise<void> {
