@@ -16,6 +16,7 @@ import { type BuildOpts, GatewayClient } from "../gateway/frontend-client.js";
 import { fsutil } from "../gen/proto.js";
 import { Caps } from "../llb/index.js";
 import { serve } from "./dispatch.js";
+import { firstDefinitions } from "./first-solves.js";
 
 /** A manifest like most: a build image, a compile command, one artifact, a label. */
 const MANIFEST = `name: warm-up
@@ -38,11 +39,11 @@ const REGULAR_0755 = 0o755;
  */
 export async function warmUp(artifact: string): Promise<string[]> {
   const server = await startBridgeServer(cannedAnswers(readFileSync(artifact)));
-  // As main.ts: Ping for the caps (Inputs beside it), then the build and its Return.
+  // As main.ts: Ping for the caps (Inputs and the first Solves beside it), then the build and its Return.
   const client = new BridgeClient(server.address);
   try {
-    const { caps, inputs } = await greet(client, true);
-    await serve(client, new GatewayClient(client, { ...OPTS, caps }, inputs ? { inputs } : {}));
+    const { caps, ...early } = await greet(client, { inputs: true, solve: () => firstDefinitions(OPTS) });
+    await serve(client, new GatewayClient(client, { ...OPTS, caps }, early));
   } catch {
     // A failed gate or anything else: the code ran, which is all the warm-up is for.
   } finally {
