@@ -28,6 +28,7 @@ import { requireArtifacts } from "./artifacts.js";
 import { undeclaredArgsWarning, undeclaredBuildArgs } from "./build-args.js";
 import { type BuildBase, baseLabels, resolveBuildBase, sbomBuildImage } from "./build-base.js";
 import { contextDataDirs, listContext, requireContextData } from "./context-data.js";
+import { readingAhead } from "./gate-reads.js";
 import { commitMTime, type MainContext } from "./main-context.js";
 import { namedDataStates } from "./named-data.js";
 import { type PlatformImage, type PlatformSbom, platformResult } from "./platform-result.js";
@@ -118,8 +119,8 @@ export async function runBuild(
 async function buildPlatform(loaded: Loaded): Promise<PlatformImage> {
   const graphed = graph(await plan(loaded));
   await warnUndeclaredArgs(graphed);
-  const shipped = await buildAndVerify(graphed);
-  const { image, imageRef } = await exportImage(graphed);
+  const { shipped, imageRef: solving } = await buildAndVerify(graphed);
+  const { image, imageRef } = await exportImage(graphed, await solving);
   if (!graphed.config.sbom) return image;
   return { ...image, sbom: await sbom(graphed, shipped, imageRef) };
 }
@@ -237,19 +238,27 @@ function graph(b: Planned): Graphed {
 /**
  * Builds the artifacts and reads their headers before anything is exported. Evaluated now,
  * so a failing build command reports its own error (with its manifest lines) instead of
- * surfacing later as a missing artifact.
+ * surfacing later as a missing artifact. The image is solved while the gate reads: a Solve
+ * without Evaluate builds nothing (BuildKit only records the definition), and BuildKit
+ * exports only the ref Returned, which happens once the gate has passed; a failing gate
+ * Returns its error and the image ref is dropped unread.
  */
-async function buildAndVerify(b: Graphed): Promise<GateFile[]> {
+async function buildAndVerify(b: Graphed): Promise<{ shipped: GateFile[]; imageRef: Promise<Ref> }> {
   const { client, platform } = b;
   const evaluate = client.buildOpts().caps.frontend.has(FrontendCap.Evaluate);
   const outputRef = await solveMarshalled(client, b.outputDef, b.at, evaluate);
+  const imageRef = solveMarshalled(client, marshal(b.graph.image, { platform }), b.at);
+  // Awaited only when the gate passes; a failure meanwhile must not go unhandled.
+  imageRef.catch(() => undefined);
   // Lint findings go out while the gate reads (the build step's vertex is shown by now).
   const linted = warnLint(b);
   let gate: GateResult;
   let shipped: Awaited<ReturnType<typeof requireArtifacts>>;
   try {
+    // The artifacts' first bytes are on their way while /out is listed.
+    const read = readingAhead(outputRef, b.plan.target.artifacts);
     shipped = await requireArtifacts(outputRef, b.plan.target.artifacts);
-    gate = await checkFiles(shipped.files, rangeReader(outputRef), platform);
+    gate = await checkFiles(shipped.files, read, platform);
   } finally {
     await linted;
   }
@@ -261,13 +270,12 @@ async function buildAndVerify(b: Graphed): Promise<GateFile[]> {
     const at = failures.map((f) => ({ span: f.artifact.span, message: f.message }));
     throw LocatedError.at(at, Code.FailedPrecondition);
   }
-  return shipped.files;
+  return { shipped: shipped.files, imageRef };
 }
 
-/** Solves the platform's FROM scratch image and describes it for the exporter. */
-async function exportImage(b: Graphed): Promise<{ image: PlatformImage; imageRef: Ref }> {
+/** Describes the platform's verified FROM scratch image for the exporter. */
+async function exportImage(b: Graphed, imageRef: Ref): Promise<{ image: PlatformImage; imageRef: Ref }> {
   const { manifest, config } = b;
-  const imageRef = await solveMarshalled(b.client, marshal(b.graph.image, { platform: b.platform }), b.at);
   const base = baseLabels(manifest, b.base);
   const image = imageConfig(manifest, b.plan, {
     labels: Object.fromEntries(config.labels),
@@ -315,10 +323,6 @@ async function send(client: FrontendClient, warnings: Warning[]): Promise<void> 
     warnings,
     (err) => log.warn({ err: err instanceof Error ? err.message : String(err) }, "Warn failed"),
   );
-}
-
-function rangeReader(ref: Ref) {
-  return (path: string, offset: number, length: number) => ref.readFile(`/${path}`, { offset, length });
 }
 
 function logVerdicts(gate: GateResult): void {

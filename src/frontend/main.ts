@@ -7,11 +7,23 @@ import { buildkitEnv, parseFrontendEnv } from "../gateway/opts.js";
 import { type RpcCalls, type RpcTimes, timedClient } from "../gateway/timed-client.js";
 import { log } from "../log.js";
 import { serve } from "./dispatch.js";
+import { firstDefinitions } from "./first-solves.js";
 import { warmUp } from "./warm-up.js";
 
 async function main(): Promise<void> {
   const started = performance.now();
-  const bridge = await openBridge();
+  // The options are parsed again below, where a failure is Returned; here they only say what
+  // the build will solve first, so those Solves go out with Ping.
+  const bridge = await openBridge({
+    inputs: true,
+    solve: () => {
+      try {
+        return firstDefinitions(parseFrontendEnv(process.env));
+      } catch {
+        return [];
+      }
+    },
+  });
   const phases: Record<string, number> = { startup: started, bridge: performance.now() - started };
   const rpcs: RpcTimes = {};
   const calls: RpcCalls = [];
@@ -24,7 +36,14 @@ async function main(): Promise<void> {
     // What the daemon sent (engines differ: Docker Engine vs standalone buildkitd; the Engine
     // API, buildx and buildctl each send other opts).
     log.debug({ env: buildkitEnv(process.env) }, "frontend environment");
-    const gateway = new GatewayClient(bridge.client, { ...fe, caps: bridge.caps });
+    const gateway = new GatewayClient(
+      bridge.client,
+      { ...fe, caps: bridge.caps },
+      {
+        ...(bridge.inputs ? { inputs: bridge.inputs } : {}),
+        ...(bridge.solves ? { solves: bridge.solves } : {}),
+      },
+    );
     // At debug level, count and time the bridge calls the build makes (for `npm run bench`).
     const client: FrontendClient = log.isLevelEnabled("debug")
       ? timedClient(gateway, started, rpcs, calls)

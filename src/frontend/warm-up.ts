@@ -8,15 +8,17 @@
 import { readFileSync } from "node:fs";
 import { connect } from "node:net";
 import * as grpc from "@grpc/grpc-js";
+import { greet } from "../gateway/bridge.js";
 import { type BridgeHandler, startBridgeServer } from "../gateway/bridge-server.js";
 import type { BridgeMethod } from "../gateway/bridge-service.js";
-import { capsFromPong, FrontendCap } from "../gateway/caps.js";
+import { FrontendCap } from "../gateway/caps.js";
 import { BridgeClient } from "../gateway/client.js";
 import { type BuildOpts, GatewayClient } from "../gateway/frontend-client.js";
 import { pipeStdioToSocket } from "../gateway/transport.js";
 import { fsutil } from "../gen/proto.js";
 import { Caps } from "../llb/index.js";
 import { serve } from "./dispatch.js";
+import { firstDefinitions } from "./first-solves.js";
 
 /** A manifest like most: a build image, a compile command, one artifact, a label. */
 const MANIFEST = `name: warm-up
@@ -43,11 +45,11 @@ export async function warmUp(artifact: string): Promise<string[]> {
   // "stdout" are one socket to the in-process server instead of BuildKit's pipes.
   const toServer = connect(server.socketPath);
   const pipe = await pipeStdioToSocket(toServer, toServer);
-  // As main.ts: Ping for the caps, then the build and its Return.
+  // As main.ts: Ping for the caps (Inputs and the first Solves beside it), then the build and its Return.
   const client = new BridgeClient(pipe.target);
   try {
-    const caps = capsFromPong(await client.ping());
-    await serve(client, new GatewayClient(client, { ...OPTS, caps }));
+    const { caps, ...early } = await greet(client, { inputs: true, solve: () => firstDefinitions(OPTS) });
+    await serve(client, new GatewayClient(client, { ...OPTS, caps }, early));
   } catch {
     // A failed gate or anything else: the code ran, which is all the warm-up is for.
   } finally {

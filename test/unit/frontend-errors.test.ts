@@ -393,6 +393,18 @@ describe("--build-arg the manifest does not declare", () => {
     expect(shorts.filter((s) => s.includes("build-args"))).toHaveLength(1);
   });
 
+  it("never asks for the image when the build itself fails", async () => {
+    const { outcome, solved } = await run(bridge, {
+      manifest: withArgs,
+      solveOutput: () => {
+        throw { code: 2, details: 'process "/bin/sh -c cc" did not complete successfully: exit code: 1' };
+      },
+    });
+    expect(outcome).toBeInstanceOf(BridgeCallError);
+    expect(solved.map((s) => s.kind)).toContain("output");
+    expect(solved.map((s) => s.kind)).not.toContain("image");
+  });
+
   it("says nothing when every arg is declared or built in", async () => {
     const { calls } = await run(bridge, {
       manifest: withArgs,

@@ -80,6 +80,8 @@ interface Setup {
    * its own .dockerignore is asked for, both .dockerignores until the build image is.
    */
   hold?: boolean;
+  /** Holds the /out listing back until the artifact's first bytes are asked for (or HOLD_MS passed). */
+  holdListing?: boolean;
 }
 
 /** How long a held answer waits for the request it waits on. */
@@ -159,9 +161,13 @@ async function run(bridge: FakeBridge, setup: Setup = {}) {
       }
       throw missingFileAnswer("StatFile", req.Path);
     },
-    ReadDir: (req: moby.buildkit.v1.frontend.ReadDirRequest) => {
+    ReadDir: async (req: moby.buildkit.v1.frontend.ReadDirRequest) => {
       dirReads.push(req.DirPath);
       events.push(`ReadDir ${req.Ref} ${req.DirPath}`);
+      if (setup.holdListing) {
+        await heardOf(events, `ReadFile ${req.Ref} /hello`);
+        events.push(`answered ReadDir ${req.Ref} ${req.DirPath}`);
+      }
       const built = setup.manifest?.includes("- missing")
         ? []
         : [{ path: "hello", mode: 0o755, size: artifactOf(req.Ref).length }];
@@ -301,7 +307,6 @@ describe("frontend flow against a fake LLBBridge", () => {
     expect(outcome.result.ref?.id).toBe("image");
     expect(dirReads).toEqual(["/"]); // one listing checks every artifact
     const order = solves.map((s) => describeDef(s.Definition ?? {}));
-    // The image definition is solved last, after the artifacts were read and verified.
     expect(order.at(-1)?.files.length).toBeGreaterThan(0);
     expect(reads.length).toBeGreaterThan(0);
     expect(events.filter((e) => e.startsWith("Solve "))).toEqual([
@@ -310,13 +315,14 @@ describe("frontend flow against a fake LLBBridge", () => {
       "Solve output",
       "Solve image",
     ]);
-    const imageSolve = events.indexOf("Solve image");
-    expect(imageSolve).toBe(events.length - 1);
+    // The image is solved once the build's Solve is answered, while the gate reads, and only
+    // lazily: BuildKit builds nothing for it, and exports only the ref Returned after the gate.
+    expect(events.indexOf("Solve image")).toBeGreaterThan(events.indexOf("Solve output"));
+    expect(solves.at(-1)?.Evaluate).toBeFalsy();
     expect(events).toContain("ReadDir output /");
     const lastArtifactRead = events.lastIndexOf("ReadFile output /hello");
     expect(lastArtifactRead).toBeGreaterThan(events.indexOf("ReadDir output /"));
     expect(lastArtifactRead).toBeGreaterThan(events.indexOf("Solve output"));
-    expect(lastArtifactRead).toBeLessThan(imageSolve);
     // The artifact is a host-gcc glibc static: 64 KiB for the verdict, then the NSS scan (own cap),
     // one ReadFile of at most 64 KiB at a time.
     expect(reads.reduce((n, r) => n + r.length, 0)).toBeLessThanOrEqual(64 * 1024 + HAZARD_BUDGET);
@@ -365,6 +371,20 @@ describe("frontend flow against a fake LLBBridge", () => {
     ]);
   });
 
+  it("asks for the artifact's first bytes while /out is listed, and verifies from them", async () => {
+    const { outcome, events } = await run(bridge, { holdListing: true });
+    // The listing was held until the read arrived: the gate did not wait for it first.
+    expect(events.indexOf("ReadFile output /hello")).toBeLessThan(
+      events.indexOf("answered ReadDir output /"),
+    );
+    expect(outcome.result.ref?.id).toBe("image");
+    // A dynamic artifact read the same way still fails the gate.
+    const err = await run(bridge, { artifact: dynamicElf, holdListing: true }).catch((e: unknown) => e);
+    expect((err as FrontendError).message).toMatch(
+      /^scratchkit\.yaml:8:5: \/out\/hello is dynamically linked/,
+    );
+  });
+
   it("produces byte-identical definitions for the same manifest and options", async () => {
     const a = await run(bridge);
     const b = await run(bridge);
@@ -373,7 +393,7 @@ describe("frontend flow against a fake LLBBridge", () => {
     expect(bytes(a)).toEqual(bytes(b));
   });
 
-  it("fails a dynamic artifact with file:line:col and the manifest lines, and never solves the image", async () => {
+  it("fails a dynamic artifact with file:line:col and the manifest lines, and never builds or returns the image", async () => {
     const err = await run(bridge, { artifact: dynamicElf }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(FrontendError);
     const fe = err as FrontendError;
@@ -383,10 +403,12 @@ describe("frontend flow against a fake LLBBridge", () => {
     );
     expect(fe.source?.ranges).toEqual([{ start: 8, end: 8 }]);
     expect(fe.source?.filename).toBe("scratchkit.yaml");
-    const solved = (bridge.calls.Solve as moby.buildkit.v1.frontend.SolveRequest[]).map((s) =>
-      describeDef(s.Definition ?? {}),
+    // The build failed the gate: the result is the error (serve Returns it, so nothing is
+    // exported). The image was asked for only lazily, so BuildKit never built it either.
+    const images = (bridge.calls.Solve as moby.buildkit.v1.frontend.SolveRequest[]).filter(
+      (s) => describeDef(s.Definition ?? {}).files.length > 0,
     );
-    expect(solved.some((d) => d.files.length > 0)).toBe(false);
+    expect(images.every((s) => !s.Evaluate)).toBe(true);
   });
 
   it("fails a malformed manifest with file:line:col before building anything", async () => {
