@@ -38,7 +38,8 @@ export interface FirstRequests {
 export async function greet(client: BridgeClient, first: FirstRequests = {}): Promise<Greeting> {
   const pong = client.ping();
   const greeting: Omit<Greeting, "caps"> = {};
-  // A server without the method fails the call (gRPC Unimplemented): the inputs are then none.
+  // A failed call (e.g. Unimplemented on an old server) leaves it undefined: GatewayClient.inputs
+  // then asks again, behind its cap check, as before.
   if (first.inputs)
     greeting.inputs = client.inputs().then(
       (i) => i,
