@@ -7,23 +7,11 @@ import { buildkitEnv, parseFrontendEnv } from "../gateway/opts.js";
 import { type RpcCalls, type RpcTimes, timedClient } from "../gateway/timed-client.js";
 import { log } from "../log.js";
 import { serve } from "./dispatch.js";
-import { firstDefinitions } from "./first-solves.js";
 import { warmUp } from "./warm-up.js";
 
 async function main(): Promise<void> {
   const started = performance.now();
-  // The options are parsed again below, where a failure is Returned; here they only say what
-  // the build will solve first, so those Solves go out with Ping.
-  const bridge = await openBridge({
-    inputs: true,
-    solve: () => {
-      try {
-        return firstDefinitions(parseFrontendEnv(process.env));
-      } catch {
-        return [];
-      }
-    },
-  });
+  const bridge = await openBridge(true);
   const phases: Record<string, number> = { startup: started, bridge: performance.now() - started };
   const rpcs: RpcTimes = {};
   const calls: RpcCalls = [];
@@ -39,10 +27,7 @@ async function main(): Promise<void> {
     const gateway = new GatewayClient(
       bridge.client,
       { ...fe, caps: bridge.caps },
-      {
-        ...(bridge.inputs ? { inputs: bridge.inputs } : {}),
-        ...(bridge.solves ? { solves: bridge.solves } : {}),
-      },
+      bridge.inputs ? { inputs: bridge.inputs } : {},
     );
     // At debug level, count and time the bridge calls the build makes (for `npm run bench`).
     const client: FrontendClient = log.isLevelEnabled("debug")

@@ -1,7 +1,7 @@
 import type { Definition } from "../gateway/client.js";
 import { Code, FrontendError } from "../gateway/errors.js";
 import type { FrontendClient, Ref } from "../gateway/frontend-client.js";
-import { local, type Marshalled, marshal } from "../llb/index.js";
+import { local, marshal } from "../llb/index.js";
 import { decodeManifest } from "../manifest/decode.js";
 
 /**
@@ -21,21 +21,18 @@ export async function readManifestFile(
   key: string,
   filename: string,
 ): Promise<ManifestRead> {
-  const def = input ?? manifestLocal(client.buildOpts().sessionId, key, filename).definition;
+  const def =
+    input ??
+    marshal(
+      local(key, {
+        sessionId: client.buildOpts().sessionId,
+        followPaths: [filename, `${filename}.dockerignore`],
+        sharedKeyHint: key,
+        differ: "none",
+        name: `[internal] load build definition from ${filename}`,
+      }),
+    ).definition;
   return readManifestFrom(await client.solve(def), filename);
-}
-
-/** The client's definition directory `key`, transferring only the manifest and its own .dockerignore. */
-export function manifestLocal(sessionId: string, key: string, filename: string): Marshalled {
-  return marshal(
-    local(key, {
-      sessionId,
-      followPaths: [filename, `${filename}.dockerignore`],
-      sharedKeyHint: key,
-      differ: "none",
-      name: `[internal] load build definition from ${filename}`,
-    }),
-  );
 }
 
 /** The manifest's text, and its own `<name>.dockerignore` (undefined when absent), still on its way. */
@@ -94,17 +91,10 @@ async function tooLarge(ref: Ref, filename: string, head: Uint8Array): Promise<F
 
 /** The context's own .dockerignore, read through a local that transfers only that file. */
 export function readContextDockerignore(client: FrontendClient, key: string): Promise<string | undefined> {
-  return readLocalDockerignore(client, key, contextDockerignoreShown(key));
-}
-
-/** How the context's .dockerignore local is named (its definition is contextDockerignoreLocal's). */
-function contextDockerignoreShown(key: string) {
-  return { sharedKeyHint: `${key}-.dockerignore`, name: "[internal] load .dockerignore" };
-}
-
-/** The definition readContextDockerignore solves. */
-export function contextDockerignoreLocal(sessionId: string, key: string): Marshalled {
-  return dockerignoreLocal(sessionId, key, contextDockerignoreShown(key));
+  return readLocalDockerignore(client, key, {
+    sharedKeyHint: `${key}-.dockerignore`,
+    name: "[internal] load .dockerignore",
+  });
 }
 
 /** The .dockerignore at the top of the client's local directory `key`; undefined when there is none. */
@@ -113,22 +103,14 @@ export async function readLocalDockerignore(
   key: string,
   shown: { sharedKeyHint: string; name: string },
 ): Promise<string | undefined> {
-  const def = dockerignoreLocal(client.buildOpts().sessionId, key, shown).definition;
-  return readText(await client.solve(def), ".dockerignore");
-}
-
-function dockerignoreLocal(
-  sessionId: string,
-  key: string,
-  shown: { sharedKeyHint: string; name: string },
-): Marshalled {
-  return marshal(
+  const def = marshal(
     local(key, {
-      sessionId,
+      sessionId: client.buildOpts().sessionId,
       followPaths: [".dockerignore"],
       sharedKeyHint: shown.sharedKeyHint,
       differ: "none",
       name: shown.name,
     }),
-  );
+  ).definition;
+  return readText(await client.solve(def), ".dockerignore");
 }

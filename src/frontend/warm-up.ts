@@ -18,7 +18,6 @@ import { pipeStdioToSocket } from "../gateway/transport.js";
 import { fsutil } from "../gen/proto.js";
 import { Caps } from "../llb/index.js";
 import { serve } from "./dispatch.js";
-import { firstDefinitions } from "./first-solves.js";
 
 /** A manifest like most: a build image, a compile command, one artifact, a label. */
 const MANIFEST = `name: warm-up
@@ -45,11 +44,11 @@ export async function warmUp(artifact: string): Promise<string[]> {
   // "stdout" are one socket to the in-process server instead of BuildKit's pipes.
   const toServer = connect(server.socketPath);
   const pipe = await pipeStdioToSocket(toServer, toServer);
-  // As main.ts: Ping for the caps (Inputs and the first Solves beside it), then the build and its Return.
+  // As main.ts: Ping for the caps (Inputs beside it), then the build and its Return.
   const client = new BridgeClient(pipe.target);
   try {
-    const { caps, ...early } = await greet(client, { inputs: true, solve: () => firstDefinitions(OPTS) });
-    await serve(client, new GatewayClient(client, { ...OPTS, caps }, early));
+    const { caps, inputs } = await greet(client, true);
+    await serve(client, new GatewayClient(client, { ...OPTS, caps }, inputs ? { inputs } : {}));
   } catch {
     // A failed gate or anything else: the code ran, which is all the warm-up is for.
   } finally {

@@ -13,7 +13,6 @@ import type {
   Stat,
   WarnRequest,
 } from "./client.js";
-import { claimEarlySolve, type EarlySolves } from "./early-solves.js";
 import { Code, FrontendError } from "./errors.js";
 import type { CacheImport, Opts, WorkerInfo } from "./opts.js";
 
@@ -89,14 +88,13 @@ export function warnRequest(w: Warning): WarnRequest {
 /** The FrontendClient over the LLBBridge gRPC connection. */
 export class GatewayClient implements FrontendClient {
   /**
-   * `early`: what was asked for with Ping (src/gateway/bridge.ts greet): the Inputs answer, and
-   * lazy Solves the build's first Solves of the same definitions claim. Undefined in either
-   * (a failed call) means ask again.
+   * `early.inputs`: the Inputs answer already asked for (with Ping, src/gateway/bridge.ts
+   * greet); undefined in it means ask again.
    */
   constructor(
     readonly bridge: BridgeClient,
     readonly opts: BuildOpts,
-    readonly early: { inputs?: Promise<Record<string, Definition> | undefined>; solves?: EarlySolves } = {},
+    readonly early: { inputs?: Promise<Record<string, Definition> | undefined> } = {},
   ) {}
 
   buildOpts(): BuildOpts {
@@ -104,11 +102,6 @@ export class GatewayClient implements FrontendClient {
   }
 
   async solve(definition: Definition | object, opts: SolveOptions = {}): Promise<Ref> {
-    // Only a plain lazy Solve is what the early one was.
-    const plain = !opts.evaluate && !opts.cacheImports?.length;
-    const early = plain && this.early.solves ? claimEarlySolve(this.early.solves, definition) : undefined;
-    const earlyId = await early;
-    if (earlyId) return bridgeRef(this.bridge, earlyId);
     const res = await this.bridge.solve({
       Definition: definition,
       ...(opts.evaluate ? { Evaluate: true } : {}),
