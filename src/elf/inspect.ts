@@ -41,7 +41,7 @@ const TYPE_NAMES: Record<number, string> = {
 };
 
 /** Files up to this size (when known) are read whole at once: one round trip in the frontend. */
-const WHOLE_FILE_READ = 32768;
+export const WHOLE_FILE_READ = 32768;
 
 /**
  * The first read: the first page, or the whole file when its size is known, small and within half

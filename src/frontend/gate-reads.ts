@@ -1,17 +1,19 @@
 // The gate's reads of the build output. The first bytes of each artifact are asked for while
 // /out is being listed, rather than after: a warm build's gate then costs one round trip of
 // latency instead of a ReadDir followed by a ReadFile.
+
+import { WHOLE_FILE_READ } from "../elf/inspect.js";
 import type { Ref } from "../gateway/frontend-client.js";
 import type { Artifact } from "../manifest/types.js";
-import type { ReadRange } from "../verify/static-gate.js";
+import { GATE_CONCURRENCY, type ReadRange } from "../verify/static-gate.js";
 
 /**
  * Bytes read ahead from the start of each artifact: the whole of a small program (what the
- * gate reads of one, src/elf/inspect.ts WHOLE_FILE_READ) and the first page of any other.
+ * gate reads of one) and the first page of any other.
  */
-export const READ_AHEAD_BYTES = 32768;
-/** Artifacts read ahead at most (the gate reads 16 files at a time; more would queue anyway). */
-export const READ_AHEAD_FILES = 16;
+export const READ_AHEAD_BYTES = WHOLE_FILE_READ;
+/** Artifacts read ahead at most: as many as the gate reads at a time (more would queue anyway). */
+export const READ_AHEAD_FILES = GATE_CONCURRENCY;
 
 /**
  * A ReadRange over `ref`'s files (paths relative to its root, as the gate passes them) that

@@ -28,7 +28,7 @@ export interface GateResult {
 }
 
 /** Files read at once: a directory artifact can hold thousands. */
-const CONCURRENCY = 16;
+export const GATE_CONCURRENCY = 16;
 
 /**
  * The static-linkage gate: every shipped executable must run in an image with no
@@ -41,7 +41,7 @@ export async function checkFiles(
   read: ReadRange,
   platform: Platform,
 ): Promise<GateResult> {
-  const checked = await mapLimit(files, CONCURRENCY, async (file) => {
+  const checked = await mapLimit(files, GATE_CONCURRENCY, async (file) => {
     const path = file.path.slice(1);
     const source: ByteSource = { size: file.size, read: (offset, length) => read(path, offset, length) };
     const assessment = await assessArtifact(source, {
