@@ -24,11 +24,7 @@ async function main(): Promise<void> {
     // What the daemon sent (engines differ: Docker Engine vs standalone buildkitd; the Engine
     // API, buildx and buildctl each send other opts).
     log.debug({ env: buildkitEnv(process.env) }, "frontend environment");
-    const gateway = new GatewayClient(
-      bridge.client,
-      { ...fe, caps: bridge.caps },
-      bridge.inputs ? { inputs: bridge.inputs } : {},
-    );
+    const gateway = new GatewayClient(bridge.client, { ...fe, caps: bridge.caps }, bridge.inputs);
     // At debug level, count and time the bridge calls the build makes (for `npm run bench`).
     const client: FrontendClient = log.isLevelEnabled("debug")
       ? timedClient(gateway, started, rpcs, calls)

@@ -48,7 +48,7 @@ export async function warmUp(artifact: string): Promise<string[]> {
   const client = new BridgeClient(pipe.target);
   try {
     const { caps, inputs } = await greet(client, true);
-    await serve(client, new GatewayClient(client, { ...OPTS, caps }, inputs ? { inputs } : {}));
+    await serve(client, new GatewayClient(client, { ...OPTS, caps }, inputs));
   } catch {
     // A failed gate or anything else: the code ran, which is all the warm-up is for.
   } finally {

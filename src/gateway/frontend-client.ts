@@ -88,13 +88,13 @@ export function warnRequest(w: Warning): WarnRequest {
 /** The FrontendClient over the LLBBridge gRPC connection. */
 export class GatewayClient implements FrontendClient {
   /**
-   * `early.inputs`: the Inputs answer already asked for (with Ping, src/gateway/bridge.ts
-   * greet); undefined in it means ask again.
+   * `askedInputs`: the Inputs answer already asked for (with Ping, src/gateway/bridge.ts greet);
+   * absent, or resolving to undefined, means ask again.
    */
   constructor(
     readonly bridge: BridgeClient,
     readonly opts: BuildOpts,
-    readonly early: { inputs?: Promise<Record<string, Definition> | undefined> } = {},
+    readonly askedInputs?: Promise<Record<string, Definition> | undefined>,
   ) {}
 
   buildOpts(): BuildOpts {
@@ -120,7 +120,7 @@ export class GatewayClient implements FrontendClient {
 
   async inputs(): Promise<Record<string, Definition>> {
     if (!this.opts.caps.frontend.has(FrontendCap.FrontendInputs)) return {};
-    return (await this.early.inputs) ?? this.bridge.inputs();
+    return (await this.askedInputs) ?? this.bridge.inputs();
   }
 
   async warn(w: Warning): Promise<void> {

@@ -60,7 +60,7 @@ describe("the first exchange with BuildKit", () => {
     const { caps, inputs } = await greet(client, true);
     expect(events).toEqual(["Inputs", "answered Ping"]);
     expect(bridge.served[0]).toBe("Ping");
-    const gateway = new GatewayClient(client, { opts: {}, sessionId: "s", workers: [], caps }, { inputs });
+    const gateway = new GatewayClient(client, { opts: {}, sessionId: "s", workers: [], caps }, inputs);
     const got = await gateway.inputs();
     expect(Object.keys(got)).toEqual(["dockerfile"]);
     expect(got.dockerfile?.def).toEqual(INPUT.def);
@@ -70,7 +70,7 @@ describe("the first exchange with BuildKit", () => {
   it("ignores the early answer when the caps do not list frontend.inputs", async () => {
     const { client } = await holdingPing(false, () => ({ Definitions: { dockerfile: INPUT } }));
     const { caps, inputs } = await greet(client, true);
-    const gateway = new GatewayClient(client, { opts: {}, sessionId: "s", workers: [], caps }, { inputs });
+    const gateway = new GatewayClient(client, { opts: {}, sessionId: "s", workers: [], caps }, inputs);
     expect(await gateway.inputs()).toEqual({});
   });
 
@@ -78,7 +78,7 @@ describe("the first exchange with BuildKit", () => {
     const { client } = await holdingPing(false);
     const { caps, inputs } = await greet(client, true);
     expect(await inputs).toBeUndefined();
-    const gateway = new GatewayClient(client, { opts: {}, sessionId: "s", workers: [], caps }, { inputs });
+    const gateway = new GatewayClient(client, { opts: {}, sessionId: "s", workers: [], caps }, inputs);
     expect(await gateway.inputs()).toEqual({});
   });
 
