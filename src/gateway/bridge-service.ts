@@ -27,6 +27,10 @@ export const BRIDGE_METHODS = {
 } as const;
 
 export type BridgeMethod = keyof typeof BRIDGE_METHODS;
+/** What a method's request codec encodes. */
+export type RequestOf<M extends BridgeMethod> = Parameters<(typeof BRIDGE_METHODS)[M][0]["encode"]>[0];
+/** What a method's response codec decodes to. */
+export type ResponseOf<M extends BridgeMethod> = ReturnType<(typeof BRIDGE_METHODS)[M][1]["decode"]>;
 
 export function toBuffer(u: Uint8Array): Buffer {
   return Buffer.isBuffer(u) ? u : Buffer.from(u.buffer, u.byteOffset, u.byteLength);

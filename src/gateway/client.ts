@@ -2,7 +2,15 @@
 // statically generated protobuf codecs (no runtime .proto parsing).
 import * as grpc from "@grpc/grpc-js";
 import { type fsutil, google, moby, type pb } from "../gen/proto.js";
-import { BRIDGE_METHODS, type Codec, LLB_BRIDGE_SERVICE, toBuffer } from "./bridge-service.js";
+import {
+  BRIDGE_METHODS,
+  type BridgeMethod,
+  type Codec,
+  LLB_BRIDGE_SERVICE,
+  type RequestOf,
+  type ResponseOf,
+  toBuffer,
+} from "./bridge-service.js";
 
 const fe = moby.buildkit.v1.frontend;
 
@@ -124,12 +132,14 @@ export class BridgeClient {
     });
   }
 
-  #call<Req, Res>(
-    method: string,
-    codecs: readonly [Codec<Req, unknown>, Codec<unknown, Res>],
-    req: Req,
-  ): Promise<Res> {
-    const [reqCodec, resCodec] = codecs;
+  /** Calls `method` with its codecs from BRIDGE_METHODS, so a method cannot go out with another's. */
+  #call<M extends BridgeMethod>(method: M, req: RequestOf<M>): Promise<ResponseOf<M>> {
+    type Req = RequestOf<M>;
+    type Res = ResponseOf<M>;
+    const [reqCodec, resCodec] = BRIDGE_METHODS[method] as unknown as readonly [
+      Codec<Req, unknown>,
+      Codec<unknown, Res>,
+    ];
     return new Promise<Res>((resolve, reject) => {
       this.#client.makeUnaryRequest<Req, Res>(
         `/${LLB_BRIDGE_SERVICE}/${method}`,
@@ -147,12 +157,12 @@ export class BridgeClient {
   }
 
   ping(): Promise<PongResponse> {
-    return this.#call("Ping", BRIDGE_METHODS.Ping, {});
+    return this.#call("Ping", {});
   }
 
   /** Solves a request. Results are lazy: nothing runs until a read, Evaluate or export touches them. */
   async solve(req: SolveRequest): Promise<DecodedResult> {
-    const res = await this.#call("Solve", BRIDGE_METHODS.Solve, {
+    const res = await this.#call("Solve", {
       ...req,
       // Ask for the modern Result shape (ref/refs objects), never the deprecated single ref string.
       allowResultReturn: true,
@@ -166,12 +176,12 @@ export class BridgeClient {
   async readFile(ref: string, path: string, range?: FileRange): Promise<Uint8Array> {
     const req: moby.buildkit.v1.frontend.ReadFileRequest.$Properties = { Ref: ref, FilePath: path };
     if (range) req.Range = { Offset: range.offset, Length: range.length };
-    const res = await this.#call("ReadFile", BRIDGE_METHODS.ReadFile, req);
+    const res = await this.#call("ReadFile", req);
     return res.Data;
   }
 
   async statFile(ref: string, path: string): Promise<Stat> {
-    const res = await this.#call("StatFile", BRIDGE_METHODS.StatFile, {
+    const res = await this.#call("StatFile", {
       Ref: ref,
       Path: path,
     });
@@ -181,7 +191,7 @@ export class BridgeClient {
   }
 
   async readDir(ref: string, dir: string, includePattern?: string): Promise<Stat[]> {
-    const res = await this.#call("ReadDir", BRIDGE_METHODS.ReadDir, {
+    const res = await this.#call("ReadDir", {
       Ref: ref,
       DirPath: dir,
       IncludePattern: includePattern ?? "",
@@ -190,7 +200,7 @@ export class BridgeClient {
   }
 
   resolveImageConfig(ref: string, opts: ResolveImageConfigOptions = {}): Promise<ResolveImageConfigResponse> {
-    return this.#call("ResolveImageConfig", BRIDGE_METHODS.ResolveImageConfig, {
+    return this.#call("ResolveImageConfig", {
       Ref: ref,
       Platform: opts.platform ?? null,
       ResolveMode: opts.resolveMode ?? "",
@@ -204,24 +214,24 @@ export class BridgeClient {
 
   /** Frontend inputs (e.g. `dockerfile`, `context` from the dockerfile frontend); needs cap frontend.inputs. */
   async inputs(): Promise<Record<string, Definition>> {
-    const res = await this.#call("Inputs", BRIDGE_METHODS.Inputs, {});
+    const res = await this.#call("Inputs", {});
     return res.Definitions as Record<string, Definition>;
   }
 
   /** Emits a build warning; needs cap gateway.warnings. */
   async warn(req: WarnRequest): Promise<void> {
-    await this.#call("Warn", BRIDGE_METHODS.Warn, req);
+    await this.#call("Warn", req);
   }
 
   /** Returns the final result. Call Return exactly once per build (either this or returnError). */
   async returnResult(result: Result): Promise<void> {
-    await this.#call("Return", BRIDGE_METHODS.Return, { result });
+    await this.#call("Return", { result });
   }
 
   /** Returns a failure. Code 0 is rejected by BuildKit, so it is mapped to 2 (Unknown). */
   async returnError(status: Status): Promise<void> {
     const error: Status = { ...status, code: returnableCode(status.code) };
-    await this.#call("Return", BRIDGE_METHODS.Return, { error });
+    await this.#call("Return", { error });
   }
 
   close(): void {
