@@ -1,11 +1,20 @@
-// The warm-rebuild floor: a gateway frontend that starts Node, pings BuildKit over our own
-// bridge code and returns an empty result. Bundled into one file and started as the real
-// frontend is (the Node runtime image, scripts/frontend-start.cjs with its V8 code cache, the
-// frontend image's labels), so the floor is what any Node frontend pays, not a slower start
-// than ours. Like the real frontend it reports its phases on stderr (the daemon log).
+// The warm-rebuild floors: gateway frontends that start Node, ping BuildKit over our own
+// bridge code and return. The empty floor returns an empty result (BuildKit exports nothing);
+// the same-image floor, given the bench's recorded result (./floor-result.ts) in its image,
+// solves that definition once and returns it with its image config, so BuildKit exports the
+// image scratchkit exports. Bundled into one file and started as the real frontend is (the
+// Node runtime image, scripts/frontend-start.cjs with its V8 code cache, the frontend image's
+// labels), so a floor is what any Node frontend pays, not a slower start than ours. Like the
+// real frontend it reports its phases on stderr (the daemon log).
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { platformResult } from "../src/frontend/platform-result.js";
 import { openBridge } from "../src/gateway/bridge.js";
 import { startBridgeServer } from "../src/gateway/bridge-server.js";
-import { BridgeClient } from "../src/gateway/client.js";
+import { BridgeClient, type Result } from "../src/gateway/client.js";
+import { pb } from "../src/gen/proto.js";
+import { parsePlatform } from "../src/platform.js";
+import { FLOOR_RESULT_FILE, type FloorResult } from "./floor-result.js";
 
 /**
  * frontend-start.cjs --make-code-cache sets SCRATCHKIT_WARM_UP: as the frontend's warm-up, the
@@ -28,11 +37,29 @@ async function warmUp(): Promise<void> {
 const startup = performance.now();
 if (!warmedUp) serve();
 
+/** The recorded result next to the bundle (the same-image floor's image has one), else none. */
+function recorded(): FloorResult | undefined {
+  try {
+    return JSON.parse(readFileSync(join(__dirname, FLOOR_RESULT_FILE), "utf8")) as FloorResult;
+  } catch {
+    return undefined;
+  }
+}
+
+/** One Solve of the recorded definition (lazy, as scratchkit's image Solve), returned with its config. */
+async function result(client: BridgeClient, r: FloorResult | undefined): Promise<Result> {
+  if (!r) return { ref: { id: "" } };
+  const definition = pb.Definition.decode(Buffer.from(r.definition, "base64"));
+  const solved = await client.solve({ Definition: definition });
+  const refId = solved.ref?.id ?? "";
+  return platformResult([{ platform: parsePlatform(r.platform), refId, config: r.config }], false);
+}
+
 function serve(): void {
   openBridge()
     .then(async (bridge) => {
       const ping = performance.now() - startup;
-      await bridge.client.returnResult({ ref: { id: "" } });
+      await bridge.client.returnResult(await result(bridge.client, recorded()));
       const ret = performance.now() - startup;
       process.stderr.write(
         `${JSON.stringify({

@@ -90,7 +90,10 @@ export function profile(results: Record<string, Section>): {
     ["cold dockerfile", pick("cold", "dockerfile"), dockerfilePhases],
     ["warm scratchkit", pick("warm", "scratchkit"), scratchkitPhases],
     ["warm dockerfile", pick("warm", "dockerfile"), dockerfilePhases],
-    ["warm floor", pick("warm", "floor"), scratchkitPhases],
+    ["warm floor (same image)", pick("warm", "floorSameImage"), scratchkitPhases],
+    ["warm empty floor", pick("warm", "floor"), scratchkitPhases],
+    // No frontend line (it is Go): the vertices' times only.
+    ["warm official frontend image", pick("warm", "official"), scratchkitPhases],
     ["warm scratchkit, 100 artifacts", pick("frontend", "many"), scratchkitPhases],
     ...COMPARE.map((image, i): [string, Build[], (b: Build) => Phases] => [
       `warm ${image}`,
@@ -106,7 +109,7 @@ export function profile(results: Record<string, Section>): {
     lines.push(`${name}:`);
     for (const [k, v] of Object.entries(m)) lines.push(`  ${k.padEnd(52)} ${String(v).padStart(6)}`);
   }
-  const floor = data["warm floor"]?.total;
+  const floor = data["warm floor (same image)"]?.total;
   const dfWarm = data["warm dockerfile"]?.total;
   const skCold = data["cold scratchkit"]?.total;
   const dfCold = data["cold dockerfile"]?.total;

@@ -1,11 +1,13 @@
 // 2. Warm rebuild (nothing changed): scratchkit vs the engine's built-in Dockerfile frontend,
 // the official Dockerfile frontend image through `# syntax=` (./official-frontend.ts) and the
-// floor (a gateway frontend that only starts Node, pings and returns).
-import { copyFileSync } from "node:fs";
+// floors (gateway frontends that only start Node, ping and return: nothing, or the same image).
+import { copyFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { build as esbuild } from "esbuild";
 import { helloContext, helloManifest } from "./fixtures.js";
+import { FLOOR_RESULT_FILE, type FloorResult, helloFloorResult } from "./floor-result.js";
 import {
+  type Build,
   benchImage,
   COMPARE,
   docker,
@@ -24,19 +26,21 @@ import { officialFrontend } from "./official-frontend.js";
 import { interleave, type Variant } from "./pair.js";
 
 export const FLOOR_IMAGE = benchImage("floor-frontend");
+export const SAME_IMAGE_FLOOR_IMAGE = benchImage("floor-frontend-same-image");
 /** Issue 13: warm rebuild at most 1.35x the official frontend image (moonshot 1.0). */
 export const OFFICIAL_TARGET = 1.35;
-/** Issue 13: scratchkit's own work above the Node floor. */
+/** Issue 13: scratchkit's own work above the Node floor that returns the same image. */
 export const ABOVE_FLOOR_TARGET = 25;
 /** `npm run bench` runs from the repository root. */
 const ROOT = process.cwd();
 
 /**
- * Bundles bench/floor-frontend.ts and builds it into FLOOR_IMAGE, started as the frontend image
+ * Bundles bench/floor-frontend.ts and builds it into `image`, started as the frontend image
  * starts its bundle (scripts/frontend-start.cjs and a code cache) and with the frontend image's
  * `moby.buildkit.frontend.*` labels (network.none changes how BuildKit starts the container).
+ * With `result`, the floor returns that image instead of an empty result.
  */
-export async function buildFloorImage(): Promise<void> {
+export async function buildFloorImage(image: string, result?: FloorResult): Promise<void> {
   const dir = tempDir("floor-image");
   await esbuild({
     entryPoints: [join(ROOT, "bench", "floor-frontend.ts")],
@@ -49,24 +53,36 @@ export async function buildFloorImage(): Promise<void> {
     logLevel: "warning",
   });
   copyFileSync(join(ROOT, "scripts", "frontend-start.cjs"), join(dir, "frontend-start.cjs"));
+  // An empty file for the empty floor: both images have the same layers.
+  writeFileSync(join(dir, FLOOR_RESULT_FILE), result ? JSON.stringify(result) : "");
   const labels = Object.entries(frontendLabels())
     .filter(([k]) => k.startsWith("moby.buildkit.frontend.") && k !== "moby.buildkit.frontend.caps")
     .map(([k, v]) => `LABEL ${k}=${JSON.stringify(v)}\n`)
     .join("");
   writeFiles(dir, {
     Dockerfile:
-      `FROM ${NODE_RUNTIME}\nCOPY frontend.cjs frontend-start.cjs /app/\n` +
+      `FROM ${NODE_RUNTIME}\nCOPY frontend.cjs frontend-start.cjs ${FLOOR_RESULT_FILE} /app/\n` +
       `RUN ["node", "/app/frontend-start.cjs", "--make-code-cache"]\n${labels}` +
       `ENTRYPOINT ["node", "/app/frontend-start.cjs"]\n`,
   });
-  docker(["buildx", "build", "-q", "-t", FLOOR_IMAGE, dir]);
-  madeImages.add(FLOOR_IMAGE);
+  docker(["buildx", "build", "-q", "-t", image, dir]);
+  madeImages.add(image);
 }
 
 /** The frontend image's labels (null in Docker's JSON when it has none). */
 function frontendLabels(): Record<string, string> {
   const out = docker(["image", "inspect", "--format", "{{json .Config.Labels}}", FRONTEND]);
   return (JSON.parse(out) as Record<string, string> | null) ?? {};
+}
+
+/**
+ * What a build exported, as far as the image goes: config, layers and platform. Not the image
+ * ID: the provenance attestation in the index records each build's own times.
+ */
+function exported(b: Build | undefined): string {
+  if (!b?.imageId) return "nothing";
+  const format = "{{json .Config}} {{json .RootFS.Layers}} {{.Os}}/{{.Architecture}}";
+  return docker(["image", "inspect", "--format", format, b.imageId]).trim();
 }
 
 /** The variant name of SCRATCHKIT_BENCH_COMPARE's i-th image (the profile shows it too). */
@@ -76,13 +92,22 @@ export function compareName(i: number): string {
 
 export async function warm(): Promise<Section> {
   const official = officialFrontend();
-  await buildFloorImage();
+  await buildFloorImage(FLOOR_IMAGE);
+  await buildFloorImage(SAME_IMAGE_FLOOR_IMAGE, helloFloorResult());
   const ctx = helloContext("warm", official?.image);
-  writeFiles(ctx, { "floor.yaml": `# syntax=${FLOOR_IMAGE}\n` });
+  writeFiles(ctx, {
+    "floor.yaml": `# syntax=${FLOOR_IMAGE}\n`,
+    "floor-same-image.yaml": `# syntax=${SAME_IMAGE_FLOOR_IMAGE}\n`,
+  });
   const variants: Variant[] = [
     { name: "scratchkit", context: ctx, options: { file: "scratchkit.yaml", expectFrontendDone: true } },
     { name: "dockerfile", context: ctx, options: { file: "Dockerfile" } },
     { name: "floor", context: ctx, options: { file: "floor.yaml", expectFrontendDone: true } },
+    {
+      name: "floorSameImage",
+      context: ctx,
+      options: { file: "floor-same-image.yaml", expectFrontendDone: true },
+    },
   ];
   if (official) variants.push({ name: "official", context: ctx, options: { file: "Dockerfile.syntax" } });
   // Other builds of the frontend (SCRATCHKIT_BENCH_COMPARE): the same manifest through their debug copies.
@@ -96,18 +121,36 @@ export async function warm(): Promise<Section> {
     });
   });
   // Prime every cache once (not timed).
-  for (const v of variants) mustBuild(v.context, v.options);
+  const primed = new Map(variants.map((v) => [v.name, mustBuild(v.context, v.options)]));
+  // The same-image floor is a floor only if BuildKit exports the image scratchkit exports.
+  const skImage = exported(primed.get("scratchkit"));
+  const floorImage = exported(primed.get("floorSameImage"));
+  if (skImage !== floorImage)
+    throw new Error(`the same-image floor exported ${floorImage}, scratchkit ${skImage}`);
   const timed = interleave(variants);
   const get = (n: string) => timed.find((t) => t.name === n);
   const sk = get("scratchkit");
   const df = get("dockerfile");
-  const fl = get("floor");
-  if (!sk || !df || !fl) throw new Error("unreachable");
+  const empty = get("floor");
+  const fl = get("floorSameImage");
+  if (!sk || !df || !fl || !empty) throw new Error("unreachable");
   const uncached = sk.builds.map((b) => ranSteps(b).own).filter((s) => s.length > 0);
   const rows: Section["rows"] = [
     { section: "warm", metric: "scratchkit median", value: sk.median, unit: "ms" },
     { section: "warm", metric: "dockerfile median", value: df.median, unit: "ms" },
-    { section: "warm", metric: "floor (Node gateway frontend, ping+return)", value: fl.median, unit: "ms" },
+    {
+      section: "warm",
+      metric: "floor (Node gateway frontend: ping, one Solve, return the same image)",
+      value: fl.median,
+      unit: "ms",
+      note: `exports scratchkit's image: ${skImage}`,
+    },
+    {
+      section: "warm",
+      metric: "empty floor (Node gateway frontend: ping, return nothing)",
+      value: empty.median,
+      unit: "ms",
+    },
     { section: "warm", metric: "ratio scratchkit/dockerfile", value: round(sk.median / df.median, 3) },
     { section: "warm", metric: "ratio scratchkit/floor", value: round(sk.median / fl.median, 3) },
     {
@@ -122,6 +165,12 @@ export async function warm(): Promise<Section> {
       section: "warm",
       metric: "floor above built-in dockerfile",
       value: round(fl.median - df.median),
+      unit: "ms",
+    },
+    {
+      section: "warm",
+      metric: "scratchkit above the empty floor",
+      value: round(sk.median - empty.median),
       unit: "ms",
     },
   ];
