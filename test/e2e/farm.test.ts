@@ -11,7 +11,7 @@ import * as grpc from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { tarDirectory } from "../../src/farm/client.js";
 import { type BuildSpec, JobState } from "../../src/farm/types.js";
-import { context, FRONTEND, HELLO_C, manifest, suiteProblem, TOOLCHAIN } from "./engine.js";
+import { context, FRONTEND, HELLO_C, manifest, removeImage, suiteProblem, TOOLCHAIN } from "./engine.js";
 import {
   allEvents,
   bundleCli,
@@ -82,7 +82,13 @@ async function serveGit(files: Record<string, string>, port: number): Promise<Ch
 const REG_USER = "farm12";
 const REG_PASSWORD = `farm12-registry-${process.pid}`;
 
-const tagOf = (name: string) => `scratchkit-e2e/farm12-${name}:test`;
+// The images the jobs tag on this engine are removed when the suite ends.
+const made = new Set<string>();
+const tagOf = (name: string) => {
+  const tag = `scratchkit-e2e/farm12-${name}:test`;
+  made.add(tag);
+  return tag;
+};
 
 describe.skipIf(problem)("build farm", () => {
   let engine2 = "";
@@ -129,10 +135,12 @@ describe.skipIf(problem)("build farm", () => {
     await farm?.stop();
     stopEngine2("down");
     stopAuthRegistry();
+    for (const tag of made) removeImage(tag);
   });
 
   it("pushes to an htpasswd-protected registry with the config's credentials; a wrong password fails clearly", async () => {
     const tag = `${registry}/farm12/hello:auth`;
+    made.add(tag);
     const job = await submitDir("examples/hello", { tags: [tag], push: true });
     const done = await waitJob(client, job.id as string);
     expect(done.state, JSON.stringify(done.error)).toBe(JobState.SUCCEEDED);
@@ -151,10 +159,12 @@ describe.skipIf(problem)("build farm", () => {
       writeConfig(engine2, PORT + 3, registriesConfig(registry, REG_USER, "not-the-password")),
     );
     await wrong.start();
+    const wrongTag = `${registry}/farm12/hello:wrong`;
+    made.add(wrongTag);
     try {
       const c = wrong.client();
       const job2 = await c.submit(
-        { upload: true, tags: [`${registry}/farm12/hello:wrong`], push: true },
+        { upload: true, tags: [wrongTag], push: true },
         tarDirectory("examples/hello"),
       );
       c.close();
