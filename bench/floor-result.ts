@@ -7,7 +7,7 @@ import { manifestDefinition } from "../src/graph/definition.js";
 import { imageConfig } from "../src/image/config.js";
 import { normalizeImageRef } from "../src/llb/index.js";
 import { loadManifest } from "../src/plan/manifest.js";
-import { parsePlatform } from "../src/platform.js";
+import { formatPlatform, parsePlatform } from "../src/platform.js";
 import { helloManifest } from "./fixtures.js";
 import { docker, TOOLCHAIN } from "./lib.js";
 
@@ -41,7 +41,7 @@ export function helloFloorResult(): FloorResult {
   );
   const base = { name: normalizeImageRef(manifest.build.image.value), digest: inspected.Id };
   return {
-    platform: `${platform.os}/${platform.architecture}`,
+    platform: formatPlatform(platform),
     definition: Buffer.from(bytes).toString("base64"),
     config: imageConfig(manifest, plan, { labels: {}, base }),
   };
