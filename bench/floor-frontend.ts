@@ -2,31 +2,52 @@
 // bridge code and return. The empty floor returns an empty result (BuildKit exports nothing);
 // the same-image floor, given the bench's recorded result (./floor-result.ts) in its image,
 // solves that definition once and returns it with its image config, so BuildKit exports the
-// image scratchkit exports. Bundled into one file and started as the real frontend is (the
-// Node runtime image, scripts/frontend-start.cjs with its V8 code cache, the frontend image's
+// image scratchkit exports. The reads floor (a recorded result with `reads`) first makes the
+// calls no manifest-reading frontend can skip, with scratchkit's own code: Inputs, the
+// manifest's and the .dockerignores' reads, and the build image's ResolveImageConfig. All three
+// are one bundle (the same start-up code), started as the real frontend is (the Node runtime image, scripts/frontend-start.cjs with its V8 code cache, the frontend image's
 // labels), so a floor is what any Node frontend pays, not a slower start than ours. Like the
 // real frontend it reports its phases on stderr (the daemon log).
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { resolveBase } from "../src/frontend/base-image.js";
 import { platformResult } from "../src/frontend/platform-result.js";
+import { readContextDockerignore, readManifestFile } from "../src/frontend/read-manifest.js";
 import { openBridge } from "../src/gateway/bridge.js";
 import { startBridgeServer } from "../src/gateway/bridge-server.js";
+import { configOf } from "../src/gateway/build-config.js";
+import { capsFromPong } from "../src/gateway/caps.js";
 import { BridgeClient, type Result } from "../src/gateway/client.js";
+import { GatewayClient } from "../src/gateway/frontend-client.js";
+import { parseFrontendEnv } from "../src/gateway/opts.js";
 import { pb } from "../src/gen/proto.js";
 import { parsePlatform } from "../src/platform.js";
 import { FLOOR_RESULT_FILE, type FloorResult } from "./floor-result.js";
 
 /**
  * frontend-start.cjs --make-code-cache sets SCRATCHKIT_WARM_UP: as the frontend's warm-up, the
- * floor's Ping and Return then go to an in-process bridge, so the cache holds the gRPC client's code.
+ * floor's calls then go to an in-process bridge, so the cache holds the code they run (the
+ * gRPC client's; the reads floor's reads too, as scratchkit's warm-up caches its own).
  */
 export const warmedUp = process.env.SCRATCHKIT_WARM_UP ? warmUp() : undefined;
 
 async function warmUp(): Promise<void> {
-  const server = await startBridgeServer({ Ping: () => ({}), Return: () => ({}) });
+  const reads = recorded()?.reads;
+  const server = await startBridgeServer({
+    Ping: () => ({}),
+    Inputs: () => ({}),
+    Solve: () => ({ result: { ref: { id: "warm-up" } } }),
+    ReadFile: () => ({ Data: new TextEncoder().encode("name: warm-up\n") }),
+    ResolveImageConfig: () => ({ Digest: "", Config: new TextEncoder().encode("{}") }),
+    Return: () => ({}),
+  });
   const client = new BridgeClient(server.address);
   try {
     await client.ping();
+    if (reads) {
+      const opts = { opts: { filename: "scratchkit.yaml" }, sessionId: "warm-up", workers: [] };
+      await unavoidableReads(new GatewayClient(client, { ...opts, caps: capsFromPong({}) }), reads.image);
+    }
     await client.returnResult({ ref: { id: "" } });
   } finally {
     client.close();
@@ -55,11 +76,39 @@ async function result(client: BridgeClient, r: FloorResult | undefined): Promise
   return platformResult([{ platform: parsePlatform(r.platform), refId, config: r.config }], false);
 }
 
+/**
+ * The reads floor's calls, in scratchkit's order (src/frontend/dispatch.ts): the manifest and
+ * the .dockerignores side by side, the build image resolved as soon as the manifest is in.
+ */
+async function unavoidableReads(gateway: GatewayClient, image: string): Promise<void> {
+  const config = configOf(gateway.buildOpts());
+  const inputs = await gateway.inputs();
+  const ignore = readContextDockerignore(gateway, config.contextKey);
+  const manifest = await readManifestFile(
+    gateway,
+    inputs[config.dockerfileKey],
+    config.dockerfileKey,
+    config.filename,
+  );
+  const span = { line: 1, col: 1, endLine: 1, endCol: 1 };
+  const platform = config.platforms[0] ?? config.buildPlatform;
+  await Promise.all([
+    resolveBase(gateway, image, platform, config.imageResolveMode, span),
+    ignore,
+    manifest.ignore,
+  ]);
+}
+
 function serve(): void {
-  openBridge()
+  const floor = recorded();
+  openBridge(floor?.reads !== undefined)
     .then(async (bridge) => {
       const ping = performance.now() - startup;
-      await bridge.client.returnResult(await result(bridge.client, recorded()));
+      if (floor?.reads) {
+        const opts = { ...parseFrontendEnv(process.env), caps: bridge.caps };
+        await unavoidableReads(new GatewayClient(bridge.client, opts, bridge.inputs), floor.reads.image);
+      }
+      await bridge.client.returnResult(await result(bridge.client, floor));
       const ret = performance.now() - startup;
       process.stderr.write(
         `${JSON.stringify({

@@ -19,6 +19,8 @@ export interface FloorResult {
   platform: string;
   definition: string;
   config: unknown;
+  /** For the reads floor: the build image it resolves (as the manifest names it) before returning. */
+  reads?: { image: string };
 }
 
 /**

@@ -34,3 +34,15 @@ export function interleave(variants: Variant[], runs = RUNS): Timed[] {
   for (const o of out) o.median = round(median(o.ms));
   return out;
 }
+
+/**
+ * `a` minus `b` round by round (both from one interleave): the median and the middle half of
+ * those differences, so a figure of a few ms shows how far the machine's noise reaches.
+ */
+export function roundDiffs(a: Timed, b: Timed): string {
+  const d = a.ms.map((x, i) => x - (b.ms[i] ?? Number.NaN)).filter(Number.isFinite);
+  if (!d.length) return "no rounds";
+  const s = [...d].sort((x, y) => x - y);
+  const at = (q: number) => s[Math.round(q * (s.length - 1))] as number;
+  return `round by round: median ${round(median(d))} ms, middle half ${at(0.25)}..${at(0.75)} ms`;
+}

@@ -91,9 +91,11 @@ export function profile(results: Record<string, Section>): {
     ["warm scratchkit", pick("warm", "scratchkit"), scratchkitPhases],
     ["warm dockerfile", pick("warm", "dockerfile"), dockerfilePhases],
     ["warm floor (same image)", pick("warm", "floorSameImage"), scratchkitPhases],
+    ["warm reads floor", pick("warm", "floorReads"), scratchkitPhases],
     ["warm empty floor", pick("warm", "floor"), scratchkitPhases],
     // No frontend line (it is Go): the vertices' times only.
     ["warm official frontend image", pick("warm", "official"), scratchkitPhases],
+    ["warm official frontend image, Dockerfile.minimal", pick("warm", "officialMinimal"), scratchkitPhases],
     ["warm scratchkit, 100 artifacts", pick("frontend", "many"), scratchkitPhases],
     ...COMPARE.map((image, i): [string, Build[], (b: Build) => Phases] => [
       `warm ${image}`,

@@ -14,6 +14,20 @@ export interface Summary {
   floorOverBuiltinMs: number | null;
   /** scratchkit warm minus a Node frontend that returns nothing (and so exports nothing) (ms). */
   aboveEmptyFloorMs: number | null;
+  /**
+   * The reads floor (the same-image floor after Inputs, the manifest's reads and the build
+   * image's ResolveImageConfig, with scratchkit's code) minus the same-image floor (ms): the
+   * part of aboveFloorMs no frontend that reads a manifest and resolves its build image avoids.
+   */
+  readsOverFloorMs: number | null;
+  /** scratchkit warm minus the reads floor (ms): parsing, planning, the gate, the result. */
+  aboveReadsFloorMs: number | null;
+  /**
+   * The official (Go) frontend image minus the built-in frontend on a FROM scratch Dockerfile
+   * that copies one file (ms): the least a gateway frontend costs on this engine, to set
+   * beside floorOverBuiltinMs.
+   */
+  goGatewayOverBuiltinMs: number | null;
   /** One .c edited in a ~200-file project: scratchkit preset / Dockerfile via the official frontend. */
   incrementalRatioVsDockerfile: number | null;
   /** Largest NSS scan over the bench's big glibc-static binaries (bytes). */
@@ -54,6 +68,9 @@ export function summary(results: Record<string, Section>): Summary {
     aboveFloorMs: diff(warm.scratchkit, warm.floorSameImage),
     floorOverBuiltinMs: diff(warm.floorSameImage, warm.dockerfile),
     aboveEmptyFloorMs: diff(warm.scratchkit, warm.floor),
+    readsOverFloorMs: diff(warm.floorReads, warm.floorSameImage),
+    aboveReadsFloorMs: diff(warm.scratchkit, warm.floorReads),
+    goGatewayOverBuiltinMs: diff(warm.officialMinimal, warm.dockerfileMinimal),
     incrementalRatioVsDockerfile: num(results.project?.details.incrementalRatio),
     nssScanMaxBytes: num(results.static?.details.nssScanMaxBytes),
     frontendImageBytes: num(results.size?.details.frontendImageBytes),

@@ -1,6 +1,7 @@
 // 2. Warm rebuild (nothing changed): scratchkit vs the engine's built-in Dockerfile frontend,
 // the official Dockerfile frontend image through `# syntax=` (./official-frontend.ts) and the
-// floors (gateway frontends that only start Node, ping and return: nothing, or the same image).
+// floors (gateway frontends that only start Node, ping and return: nothing, or the same image,
+// or the same image after the reads every manifest-reading frontend makes).
 import { copyFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { build as esbuild } from "esbuild";
@@ -19,18 +20,22 @@ import {
   ranSteps,
   round,
   type Section,
+  TOOLCHAIN,
   tempDir,
   writeFiles,
 } from "./lib.js";
 import { officialFrontend } from "./official-frontend.js";
-import { interleave, type Variant } from "./pair.js";
+import { interleave, roundDiffs, type Variant } from "./pair.js";
 
 export const FLOOR_IMAGE = benchImage("floor-frontend");
 export const SAME_IMAGE_FLOOR_IMAGE = benchImage("floor-frontend-same-image");
+export const READS_FLOOR_IMAGE = benchImage("floor-frontend-reads");
 /** Issue 13: warm rebuild at most 1.35x the official frontend image (moonshot 1.0). */
 export const OFFICIAL_TARGET = 1.35;
 /** Issue 13: scratchkit's own work above the Node floor that returns the same image. */
 export const ABOVE_FLOOR_TARGET = 25;
+/** The least a Dockerfile build does: no build image to resolve or run, one file copied. */
+const MINIMAL_DOCKERFILE = "FROM scratch\nCOPY hello.c /hello.c\n";
 /** `npm run bench` runs from the repository root. */
 const ROOT = process.cwd();
 
@@ -93,11 +98,18 @@ export function compareName(i: number): string {
 export async function warm(): Promise<Section> {
   const official = officialFrontend();
   await buildFloorImage(FLOOR_IMAGE);
-  await buildFloorImage(SAME_IMAGE_FLOOR_IMAGE, helloFloorResult());
+  const same = helloFloorResult();
+  await buildFloorImage(SAME_IMAGE_FLOOR_IMAGE, same);
+  await buildFloorImage(READS_FLOOR_IMAGE, { ...same, reads: { image: TOOLCHAIN } });
   const ctx = helloContext("warm", official?.image);
   writeFiles(ctx, {
     "floor.yaml": `# syntax=${FLOOR_IMAGE}\n`,
     "floor-same-image.yaml": `# syntax=${SAME_IMAGE_FLOOR_IMAGE}\n`,
+    // Read by the reads floor: the manifest's bytes as scratchkit reads them (its # syntax= aside).
+    "floor-reads.yaml": helloManifest().replace(/^# syntax=.*$/m, `# syntax=${READS_FLOOR_IMAGE}`),
+    // The least a gateway frontend does: no build image, one file copied (built-in and official).
+    "Dockerfile.minimal": MINIMAL_DOCKERFILE,
+    ...(official ? { "Dockerfile.minimal.syntax": `# syntax=${official.image}\n${MINIMAL_DOCKERFILE}` } : {}),
   });
   const variants: Variant[] = [
     { name: "scratchkit", context: ctx, options: { file: "scratchkit.yaml", expectFrontendDone: true } },
@@ -108,8 +120,14 @@ export async function warm(): Promise<Section> {
       context: ctx,
       options: { file: "floor-same-image.yaml", expectFrontendDone: true },
     },
+    { name: "floorReads", context: ctx, options: { file: "floor-reads.yaml", expectFrontendDone: true } },
+    { name: "dockerfileMinimal", context: ctx, options: { file: "Dockerfile.minimal" } },
   ];
-  if (official) variants.push({ name: "official", context: ctx, options: { file: "Dockerfile.syntax" } });
+  if (official)
+    variants.push(
+      { name: "official", context: ctx, options: { file: "Dockerfile.syntax" } },
+      { name: "officialMinimal", context: ctx, options: { file: "Dockerfile.minimal.syntax" } },
+    );
   // Other builds of the frontend (SCRATCHKIT_BENCH_COMPARE): the same manifest through their debug copies.
   COMPARE.forEach((image, i) => {
     const debug = ensureBenchFrontend(image, benchImage(`frontend-compare${i}`));
@@ -124,16 +142,20 @@ export async function warm(): Promise<Section> {
   const primed = new Map(variants.map((v) => [v.name, mustBuild(v.context, v.options)]));
   // The same-image floor is a floor only if BuildKit exports the image scratchkit exports.
   const skImage = exported(primed.get("scratchkit"));
-  const floorImage = exported(primed.get("floorSameImage"));
-  if (skImage !== floorImage)
-    throw new Error(`the same-image floor exported ${floorImage}, scratchkit ${skImage}`);
+  for (const name of ["floorSameImage", "floorReads"]) {
+    const floorImage = exported(primed.get(name));
+    if (skImage !== floorImage)
+      throw new Error(`the ${name} floor exported ${floorImage}, scratchkit ${skImage}`);
+  }
   const timed = interleave(variants);
   const get = (n: string) => timed.find((t) => t.name === n);
   const sk = get("scratchkit");
   const df = get("dockerfile");
   const empty = get("floor");
   const fl = get("floorSameImage");
-  if (!sk || !df || !fl || !empty) throw new Error("unreachable");
+  const reads = get("floorReads");
+  const dfMin = get("dockerfileMinimal");
+  if (!sk || !df || !fl || !empty || !reads || !dfMin) throw new Error("unreachable");
   const uncached = sk.builds.map((b) => ranSteps(b).own).filter((s) => s.length > 0);
   const rows: Section["rows"] = [
     { section: "warm", metric: "scratchkit median", value: sk.median, unit: "ms" },
@@ -160,12 +182,34 @@ export async function warm(): Promise<Section> {
       unit: "ms",
       target: `<= ${ABOVE_FLOOR_TARGET}`,
       met: sk.median - fl.median <= ABOVE_FLOOR_TARGET,
+      note: roundDiffs(sk, fl),
     },
     {
       section: "warm",
       metric: "floor above built-in dockerfile",
       value: round(fl.median - df.median),
       unit: "ms",
+      note: roundDiffs(fl, df),
+    },
+    {
+      section: "warm",
+      metric: "reads floor (the same image after Inputs, the manifest's reads and ResolveImageConfig)",
+      value: reads.median,
+      unit: "ms",
+    },
+    {
+      section: "warm",
+      metric: "the reads every manifest-reading frontend makes (reads floor above floor)",
+      value: round(reads.median - fl.median),
+      unit: "ms",
+      note: `${roundDiffs(reads, fl)}; part of "scratchkit above floor"`,
+    },
+    {
+      section: "warm",
+      metric: "scratchkit above the reads floor (parse, plan, gate, result)",
+      value: round(sk.median - reads.median),
+      unit: "ms",
+      note: roundDiffs(sk, reads),
     },
     {
       section: "warm",
@@ -202,6 +246,16 @@ export async function warm(): Promise<Section> {
         unit: "ms",
       },
     );
+    const oMin = get("officialMinimal");
+    if (oMin)
+      rows.push({
+        section: "warm",
+        metric:
+          "official frontend image above built-in, Dockerfile.minimal (a Go gateway frontend's least cost)",
+        value: round(oMin.median - dfMin.median),
+        unit: "ms",
+        note: `FROM scratch + COPY one file, no build image; ${roundDiffs(oMin, dfMin)}`,
+      });
   } else {
     rows.push({
       section: "warm",
