@@ -5,9 +5,10 @@
 // image scratchkit exports. The reads floor (a recorded result with `reads`) first makes the
 // calls no manifest-reading frontend can skip, with scratchkit's own code: Inputs, the
 // manifest's and the .dockerignores' reads, and the build image's ResolveImageConfig. All three
-// are one bundle (the same start-up code), started as the real frontend is (the Node runtime image, scripts/frontend-start.cjs with its V8 code cache, the frontend image's
-// labels), so a floor is what any Node frontend pays, not a slower start than ours. Like the
-// real frontend it reports its phases on stderr (the daemon log).
+// are one bundle (the same start-up code), started as the real frontend is (the Node runtime
+// image, scripts/frontend-start.cjs with its V8 code cache, the frontend image's labels), so a
+// floor is what any Node frontend pays, not a slower start than ours. Like the real frontend
+// it reports its phases on stderr (the daemon log).
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { resolveBase } from "../src/frontend/base-image.js";
