@@ -16,8 +16,8 @@ export interface Summary {
   aboveEmptyFloorMs: number | null;
   /**
    * The reads floor (the same-image floor after Inputs, the manifest's reads and the build
-   * image's ResolveImageConfig, with scratchkit's code) minus the same-image floor (ms): the
-   * part of aboveFloorMs no frontend that reads a manifest and resolves its build image avoids.
+   * image's ResolveImageConfig, with scratchkit's code) minus the same-image floor (ms): what
+   * those calls cost a whole build (noisy: once it came out slower than scratchkit, README).
    */
   readsOverFloorMs: number | null;
   /** scratchkit warm minus the reads floor (ms): parsing, planning, the gate, the result. */

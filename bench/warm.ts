@@ -202,7 +202,7 @@ export async function warm(): Promise<Section> {
       metric: "the reads every manifest-reading frontend makes (reads floor above floor)",
       value: round(reads.median - fl.median),
       unit: "ms",
-      note: `${roundDiffs(reads, fl)}; part of "scratchkit above floor"`,
+      note: roundDiffs(reads, fl),
     },
     {
       section: "warm",
